@@ -1,0 +1,69 @@
+// Package decode turns captured frames into the fields weir's connection
+// tracking needs, without allocating: link layers, IPv4/IPv6 (with fragment
+// reassembly), TCP, UDP, ICMP and ICMPv6.
+package decode
+
+// Packet is the decoded view of one frame. A Decoder fills it in place; all
+// slices point into the frame's bytes or into the Decoder's fragment
+// reassembly buffer and are valid only until the next Decode call.
+type Packet struct {
+	// Set by the caller before Decode.
+	TS      int64  // ns since the Unix epoch
+	Link    uint32 // sources.Link*
+	Data    []byte // captured bytes
+	WireLen int
+	Iface   int
+
+	// Set by Decode.
+	Status    Status
+	Weird     string // Zeek weird name when Status is Weird (e.g. "truncated_IP")
+	VLAN      uint16 // outer 802.1Q id, 0 if none
+	InnerVLAN uint16 // inner id with QinQ, 0 if none
+
+	IPVersion   uint8    // 4 or 6
+	Src, Dst    [16]byte // IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d)
+	IPHdrLen    int      // IPv4 header length, or 40 + IPv6 extension headers before the transport
+	IPTotalLen  int      // IP datagram length from the header (what Zeek counts in ip_bytes)
+	TTL         uint8
+	Proto       uint8  // transport protocol number (after IPv6 extension headers)
+	IP          []byte // the IP datagram (reassembled if it was fragmented), clipped to IPTotalLen
+	L4          []byte // transport header and payload, clipped to the IP length (no link padding)
+	Reassembled bool   // the datagram came from fragment reassembly
+
+	SrcPort, DstPort uint16 // TCP/UDP ports; ICMP: see below
+	// TCP
+	Seq, Ack uint32
+	TCPFlags uint8
+	Window   uint16
+	// ICMP / ICMPv6
+	ICMPType, ICMPCode uint8
+	// Transport payload (TCP/UDP payload, ICMP body after the 8-byte header),
+	// clipped to the IP length; len(Payload) may be less than the length the
+	// headers claim when the capture was cut by the snap length: see Truncated.
+	Payload     []byte
+	PayloadLen  int  // payload length the headers claim (TCP: IP len - headers; UDP: UDP length - 8)
+	Truncated   bool // fewer bytes captured than the headers claim
+	BadChecksum bool // transport checksum verified and wrong (only when checking is on)
+}
+
+// Status says what Decode made of a frame.
+type Status uint8
+
+const (
+	OK       Status = iota // an IP packet with its transport decoded
+	NotIP                  // a valid frame that carries no IP (ARP, LLDP, ...): ignored
+	Fragment               // an IP fragment was stored; the datagram is not complete yet
+	Weird                  // malformed; Weird names the anomaly; the packet is dropped
+)
+
+// TCP flag bits.
+const (
+	FIN = 0x01
+	SYN = 0x02
+	RST = 0x04
+	PSH = 0x08
+	ACK = 0x10
+	URG = 0x20
+	ECE = 0x40
+	CWR = 0x80
+)
