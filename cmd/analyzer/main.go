@@ -1,0 +1,259 @@
+// Command analyzer is weir's command-line interface: it replays capture
+// files (and, later, live interfaces) and writes Zeek-compatible logs.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/weirnet/weir/core/bus"
+	"github.com/weirnet/weir/core/conn"
+	"github.com/weirnet/weir/core/decode"
+	"github.com/weirnet/weir/core/engine"
+	"github.com/weirnet/weir/core/flow"
+	"github.com/weirnet/weir/internal/config"
+	"github.com/weirnet/weir/logs"
+	"github.com/weirnet/weir/plugins/connlog"
+	"github.com/weirnet/weir/plugins/weirdlog"
+	"github.com/weirnet/weir/sources"
+	"github.com/weirnet/weir/sources/bpf"
+	"github.com/weirnet/weir/sources/file"
+)
+
+const usage = `analyzer: network traffic analysis with Zeek-compatible logs.
+
+Usage:
+  analyzer -r FILE [-r FILE ...] [options]
+
+Examples:
+  analyzer -r capture.pcap                      logs into ./logs
+  analyzer -r 'case/*.pcap*' -o out/ --workers 4
+  analyzer -r a.pcapng.zst -f 'tcp port 443' --format json --compress zstd
+  analyzer -r trace.pcap -C                     ignore checksums (like zeek -C)
+
+Files may be pcap or pcapng, plain or gzip/zstd-compressed (recognised by
+content). Packets from all files are merged into one timestamp order.
+
+Options:
+`
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type options struct {
+	reads    multiFlag
+	out      string
+	ignoreCk bool
+	filter   string
+	workers  int
+	format   string
+	compress string
+	isoTime  bool
+	cfgPath  string
+	quiet    bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("analyzer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.Var(&o.reads, "r", "read packets from `FILE` (pcap/pcapng, optionally .gz/.zst; a glob is expanded); repeatable")
+	fs.StringVar(&o.out, "o", "", "write logs into `DIR` (default ./logs, or output.dir from the config)")
+	fs.BoolVar(&o.ignoreCk, "C", false, "ignore checksums (Zeek's -C)")
+	fs.StringVar(&o.filter, "f", "", "tcpdump-syntax `FILTER` applied to every packet")
+	fs.IntVar(&o.workers, "workers", 0, "shard connections over `N` worker goroutines (output is the same for any N)")
+	fs.StringVar(&o.format, "format", "", "log format: tsv (Zeek's ASCII, default) or json")
+	fs.StringVar(&o.compress, "compress", "", "compress logs: gzip or zstd")
+	fs.BoolVar(&o.isoTime, "iso-time", false, "JSON logs: write ts as ISO 8601 instead of epoch seconds")
+	fs.StringVar(&o.cfgPath, "c", "", "read configuration from `weir.toml`")
+	fs.BoolVar(&o.quiet, "q", false, "no progress bar and no summary")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "analyzer: unexpected argument %q (files are given with -r)\n", fs.Arg(0))
+		return 2
+	}
+	if len(o.reads) == 0 {
+		fmt.Fprintln(stderr, "analyzer: nothing to read: give capture files with -r (see analyzer --help)")
+		return 2
+	}
+	if err := replay(o, stderr); err != nil {
+		fmt.Fprintf(stderr, "analyzer: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func replay(o options, stderr io.Writer) error {
+	cfg := config.Default()
+	if o.cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(o.cfgPath); err != nil {
+			return err
+		}
+	}
+	if o.out != "" {
+		cfg.Output.Dir = o.out
+	}
+	if o.format != "" {
+		cfg.Output.Format = o.format
+	}
+	if o.compress != "" {
+		cfg.Output.Compress = o.compress
+	}
+	if o.isoTime {
+		cfg.Output.JSONTime = "iso8601"
+	}
+	if o.workers > 0 {
+		cfg.Engine.Workers = o.workers
+	}
+	if o.filter != "" {
+		cfg.Engine.Filter = o.filter
+	}
+	if o.ignoreCk {
+		cfg.Engine.IgnoreChecksums = true
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+
+	paths, err := file.Expand(o.reads)
+	if err != nil {
+		return err
+	}
+	var srcs []sources.Source
+	defer func() {
+		for _, s := range srcs {
+			s.Close()
+		}
+	}()
+	for _, p := range paths {
+		s, err := file.Open(p)
+		if err != nil {
+			return err
+		}
+		srcs = append(srcs, s)
+	}
+
+	logOpts, err := logOptions(cfg.Output)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(logOpts.Dir, 0o755); err != nil {
+		return fmt.Errorf("create log directory: %w", err)
+	}
+
+	ecfg, err := engineConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Engine.Filter != "" {
+		set, err := bpf.NewSet(cfg.Engine.Filter, 262144)
+		if err != nil {
+			return err
+		}
+		var filterErr error
+		ecfg.Filter = func(f *sources.Frame) bool {
+			ok, err := set.Match(f)
+			if err != nil && filterErr == nil {
+				filterErr = err
+			}
+			return ok
+		}
+		defer func() {
+			if filterErr != nil {
+				fmt.Fprintf(stderr, "analyzer: filter: %v\n", filterErr)
+			}
+		}()
+	}
+
+	b := bus.New(connlog.New(logOpts), weirdlog.New(logOpts))
+	eng := engine.New(ecfg, b)
+	merger := sources.NewMerger(srcs)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	prog := newProgress(stderr, srcs, eng, o.quiet)
+	start := time.Now()
+	prog.start()
+	runErr := eng.Run(ctx, merger)
+	prog.stop()
+	elapsed := time.Since(start)
+
+	srcErrs := merger.Errors()
+	if !o.quiet {
+		summary(stderr, eng.Stats(), b, paths, elapsed, logOpts.Dir)
+	}
+	var errs []error
+	for _, e := range srcErrs {
+		errs = append(errs, e)
+	}
+	if runErr != nil {
+		errs = append(errs, runErr)
+	}
+	return errors.Join(errs...)
+}
+
+func logOptions(o config.Output) (logs.Options, error) {
+	lo := logs.Options{Dir: o.Dir, ISOTime: o.JSONTime == "iso8601"}
+	switch o.Format {
+	case "json":
+		lo.Format = logs.JSON
+	default:
+		lo.Format = logs.TSV
+	}
+	if o.Compress != "none" {
+		lo.Compress = o.Compress
+	}
+	return lo, nil
+}
+
+func engineConfig(f config.File) (engine.Config, error) {
+	cc := conn.DefaultConfig()
+	cc.TCPInactivity = f.Conn.TCPInactivityTimeout.Duration
+	cc.UDPInactivity = f.Conn.UDPInactivityTimeout.Duration
+	cc.ICMPInactivity = f.Conn.ICMPInactivityTimeout.Duration
+	cc.MaxConns = f.Conn.MaxConnections
+	cc.UIDSeed = f.Conn.UIDSeed
+	cc.CommunityIDSeed = f.Conn.CommunityIDSeed
+	if len(f.Conn.LocalNets) > 0 {
+		nets, err := flow.ParseNets(f.Conn.LocalNets)
+		if err != nil {
+			return engine.Config{}, fmt.Errorf("conn.local_nets: %w", err)
+		}
+		cc.LocalNets = nets
+	}
+	return engine.Config{
+		Workers: f.Engine.Workers,
+		Decode: decode.Config{
+			CheckChecksums:   !f.Engine.IgnoreChecksums,
+			MaxFragDatagrams: f.Decode.MaxFragmentDatagrams,
+			MaxFragBytes:     f.Decode.MaxFragmentBytes,
+			FragTimeout:      int64(f.Decode.FragmentTimeout.Duration),
+		},
+		Conn: cc,
+	}, nil
+}

@@ -1,0 +1,114 @@
+// Package bus delivers events to plugins.
+//
+// The engine hands the bus batches of events already in their final,
+// deterministic order (network time, then a stable tie-break). The bus
+// gives each plugin only the kinds it subscribed to, in that order, batched.
+// Deliver blocks until every plugin has taken the batch: replay is lossless
+// and a slow plugin slows the replay down (backpressure) rather than
+// dropping events.
+package bus
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/weirnet/weir/core/event"
+)
+
+// Plugin is what the bus talks to. The in-process log plugins implement it
+// directly; the out-of-process host implements it by forwarding batches
+// over gRPC to a plugin process.
+//
+// Lifecycle: Subscriptions → Open → Handle* → Close. Handle receives events
+// whose payloads the plugin may keep; the slice itself is reused by the bus
+// after Handle returns.
+type Plugin interface {
+	Name() string
+	// Subscriptions lists the event kinds the plugin wants.
+	Subscriptions() []event.Kind
+	// Open is called once before the first batch, with the network time of
+	// the first packet (used for log headers).
+	Open(ts int64) error
+	// Handle processes one batch. An error stops the replay.
+	Handle(batch []event.Event) error
+	// Close flushes and closes the plugin's outputs at network time ts.
+	Close(ts int64) error
+}
+
+// Bus fans batches out to plugins by subscription.
+type Bus struct {
+	subs   []sub
+	opened bool
+	counts map[string]uint64
+}
+
+type sub struct {
+	p     Plugin
+	kinds [256]bool
+	buf   []event.Event
+}
+
+// New returns a bus for the given plugins.
+func New(plugins ...Plugin) *Bus {
+	b := &Bus{counts: make(map[string]uint64)}
+	for _, p := range plugins {
+		s := sub{p: p}
+		for _, k := range p.Subscriptions() {
+			s.kinds[k] = true
+		}
+		b.subs = append(b.subs, s)
+	}
+	return b
+}
+
+// Open opens every plugin.
+func (b *Bus) Open(ts int64) error {
+	if b.opened {
+		return nil
+	}
+	b.opened = true
+	for _, s := range b.subs {
+		if err := s.p.Open(ts); err != nil {
+			return fmt.Errorf("plugin %s: open: %w", s.p.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Deliver hands a batch to every subscribed plugin.
+func (b *Bus) Deliver(batch []event.Event) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	for i := range b.subs {
+		s := &b.subs[i]
+		s.buf = s.buf[:0]
+		for _, ev := range batch {
+			if s.kinds[ev.Kind] {
+				s.buf = append(s.buf, ev)
+			}
+		}
+		if len(s.buf) == 0 {
+			continue
+		}
+		b.counts[s.p.Name()] += uint64(len(s.buf))
+		if err := s.p.Handle(s.buf); err != nil {
+			return fmt.Errorf("plugin %s: %w", s.p.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Close closes every plugin, returning all errors.
+func (b *Bus) Close(ts int64) error {
+	var errs []error
+	for _, s := range b.subs {
+		if err := s.p.Close(ts); err != nil {
+			errs = append(errs, fmt.Errorf("plugin %s: close: %w", s.p.Name(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Delivered returns how many events each plugin received.
+func (b *Bus) Delivered() map[string]uint64 { return b.counts }

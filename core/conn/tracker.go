@@ -1,0 +1,502 @@
+// Package conn tracks connections with Zeek's semantics: connection identity
+// and orientation, TCP endpoint states and history letters, byte counts from
+// sequence numbers, content gaps, packet and IP byte counts, timers driven
+// by network time, and the conn.log summary published as a ConnEnd event.
+//
+// A Tracker belongs to one worker goroutine and is not safe for concurrent
+// use. It never allocates per packet once warm: connections are recycled
+// through a free list and the map is presized.
+package conn
+
+import (
+	"container/heap"
+
+	"github.com/weirnet/weir/core/decode"
+	"github.com/weirnet/weir/core/event"
+	"github.com/weirnet/weir/core/flow"
+)
+
+// Stats counts what a tracker did.
+type Stats struct {
+	Packets                 uint64
+	ConnsCreated            uint64
+	ConnsRemoved            uint64
+	EvictedByLimit          uint64
+	ReassemblyRangesDropped uint64
+	Live                    int
+}
+
+// Tracker is the connection table of one worker.
+type Tracker struct {
+	cfg   Config
+	conns map[flow.Key]*Conn
+	free  []*Conn
+	tq    timerQueue
+	uids  *flow.UIDGen
+	now   int64
+	out   []event.Event
+	stats Stats
+
+	timerSeq         uint64
+	lruHead, lruTail *Conn // most recent at head
+	serials          map[serialKey]uint32
+}
+
+type serialKey struct {
+	k  flow.Key
+	ts int64
+}
+
+// NewTracker returns a tracker with the given configuration.
+func NewTracker(cfg Config) *Tracker {
+	if cfg.MaxReassemblyRanges <= 0 {
+		cfg.MaxReassemblyRanges = 64
+	}
+	hint := cfg.MaxConns
+	if hint > 65536 {
+		hint = 65536
+	}
+	return &Tracker{
+		cfg:     cfg,
+		conns:   make(map[flow.Key]*Conn, hint),
+		uids:    flow.NewUIDGen(cfg.UIDSeed),
+		serials: make(map[serialKey]uint32),
+	}
+}
+
+// Stats returns the counters.
+func (t *Tracker) Stats() Stats {
+	s := t.stats
+	s.Live = len(t.conns)
+	return s
+}
+
+// TakeEvents returns the events produced since the last call, in
+// production order, and resets the buffer. The slice is reused by the
+// tracker: the caller must be done with it before the next Packet call.
+func (t *Tracker) TakeEvents() []event.Event {
+	ev := t.out
+	t.out = t.out[:0]
+	return ev
+}
+
+// Packet processes one decoded packet whose Status is OK. Network time
+// first advances to now (the highest timestamp seen so far across all
+// input, which the dispatcher tracks), firing any timers due.
+func (t *Tracker) Packet(p *decode.Packet, now int64) {
+	t.Advance(now)
+	t.stats.Packets++
+
+	var sp, dp uint16
+	var icmpOneWay bool
+	switch p.Proto {
+	case 6, 17:
+		sp, dp = p.SrcPort, p.DstPort
+	case 1, 58:
+		sp, dp, icmpOneWay = flow.ICMPPorts(p.Proto == 58, p.ICMPType, p.ICMPCode)
+	}
+	key, srcIsB := flow.MakeKey(p.Src, p.Dst, sp, dp, p.Proto)
+
+	c := t.conns[key]
+	if c != nil && p.Proto == 6 && t.tcpIsReuse(c, p) {
+		t.remove(c, p.TS)
+		c = nil
+	}
+	if c == nil {
+		c = t.newConn(&key, p, srcIsB, sp, dp, icmpOneWay)
+	} else {
+		t.touch(c)
+	}
+	isOrig := c.origIsA != srcIsB
+	if p.VLAN != 0 && c.vlan == 0 {
+		c.vlan, c.inner = p.VLAN, p.InnerVLAN
+	}
+
+	switch c.transport {
+	case event.TransportTCP:
+		t.tcpPacket(c, p, isOrig)
+	case event.TransportUDP:
+		t.udpPacket(c, p, isOrig)
+	case event.TransportICMP:
+		t.icmpPacket(c, p, isOrig)
+	default:
+		e, _ := c.ep(isOrig)
+		c.last = p.TS
+		e.pkts++
+		e.ipBytes += uint64(p.IPTotalLen)
+	}
+}
+
+func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp uint16, oneWay bool) *Conn {
+	if t.cfg.MaxConns > 0 && len(t.conns) >= t.cfg.MaxConns && t.lruTail != nil {
+		t.stats.EvictedByLimit++
+		victim := t.lruTail
+		t.weird(victim, "conn_table_limit_eviction", p.TS)
+		t.remove(victim, p.TS)
+	}
+	var c *Conn
+	if n := len(t.free); n > 0 {
+		c = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		c = &Conn{}
+	}
+	gen := c.gen
+	hist := c.history[:0]
+	orig, resp := c.orig, c.resp
+	*c = Conn{key: *key, gen: gen, history: hist, orig: orig, resp: resp}
+	c.orig.reset()
+	c.resp.reset()
+	c.live = true
+	c.origIsA = !srcIsB
+	c.ipProto = p.Proto
+	c.v6 = !flow.IsV4(p.Src)
+	c.icmpOneWay = oneWay
+	c.start, c.last = p.TS, p.TS
+	c.isActive = true
+	c.vlan, c.inner = p.VLAN, p.InnerVLAN
+
+	flip := false
+	switch p.Proto {
+	case 6:
+		c.transport = event.TransportTCP
+		flip = t.flipNewTCP(tcpFlags(p.TCPFlags), sp, dp)
+	case 17:
+		c.transport = event.TransportUDP
+		ports := t.cfg.LikelyServerPorts
+		flip = ports.Has(17, sp) && !ports.Has(17, dp)
+	case 1, 58:
+		c.transport = event.TransportICMP
+	default:
+		c.transport = event.TransportUnknown
+	}
+	if flip && !isBroadcast(p.Dst) {
+		c.flipRoles()
+	}
+
+	sk := serialKey{*key, p.TS}
+	c.serial = t.serials[sk]
+	t.serials[sk] = c.serial + 1
+	c.uid = t.uids.UID(key, p.TS, c.serial)
+
+	t.conns[*key] = c
+	t.lruPush(c)
+	t.stats.ConnsCreated++
+
+	switch c.transport {
+	case event.TransportTCP:
+		t.addTimer(c, timerExpire, p.TS+int64(t.cfg.TCPSYNTimeout))
+		t.setInactivity(c, int64(t.cfg.UDPInactivity))
+	case event.TransportUDP:
+		t.setInactivity(c, int64(t.cfg.UDPInactivity))
+	case event.TransportICMP:
+		t.setInactivity(c, int64(t.cfg.ICMPInactivity))
+	default:
+		t.setInactivity(c, int64(t.cfg.UnknownInactivity))
+	}
+	t.emit(c, event.KindConnStart, p.TS, &event.Conn{UID: c.uid, ID: c.connID(), Start: c.start})
+	return c
+}
+
+func isBroadcast(a [16]byte) bool {
+	return flow.IsV4(a) && a[12] == 255 && a[13] == 255 && a[14] == 255 && a[15] == 255
+}
+
+func (t *Tracker) udpPacket(c *Conn, p *decode.Packet, isOrig bool) {
+	e, _ := c.ep(isOrig)
+	if p.BadChecksum {
+		t.weird(c, "bad_UDP_checksum", p.TS)
+		c.scaledHistory(c.letter(isOrig, 'C'), &e.chkCnt, &e.chkThresh)
+		return
+	}
+	c.last = p.TS
+	if isOrig {
+		c.checkHistory(histUDPOrigD, 'D')
+	} else {
+		c.checkHistory(histUDPRespD, 'd')
+	}
+	n := int64(p.PayloadLen)
+	if e.size < 0 {
+		e.size = n
+	} else {
+		e.size += n
+	}
+	e.pkts++
+	e.ipBytes += uint64(p.IPTotalLen)
+}
+
+func (t *Tracker) icmpPacket(c *Conn, p *decode.Packet, isOrig bool) {
+	e, _ := c.ep(isOrig)
+	if p.BadChecksum {
+		t.weird(c, "bad_ICMP_checksum", p.TS)
+		return
+	}
+	c.last = p.TS
+	n := int64(p.PayloadLen)
+	if e.size < 0 {
+		e.size = n
+	} else {
+		e.size += n
+	}
+	e.pkts++
+	e.ipBytes += uint64(p.IPTotalLen)
+}
+
+// Advance moves network time to now, firing due timers.
+func (t *Tracker) Advance(now int64) {
+	if now < t.now {
+		return
+	}
+	t.now = now
+	for len(t.tq) > 0 && t.tq[0].t <= now {
+		e := heap.Pop(&t.tq).(timerEntry)
+		c := e.c
+		if !c.live || c.gen != e.gen {
+			continue
+		}
+		switch e.kind {
+		case timerInactivity:
+			if e.sub != c.inactGen {
+				continue
+			}
+			if c.last+c.inactivity <= e.t {
+				t.remove(c, e.t)
+			} else {
+				t.pushTimer(c, timerInactivity, c.inactGen, c.last+c.inactivity)
+			}
+		case timerExpire:
+			if e.sub == c.adapterGen {
+				t.tcpExpire(c, e.t)
+			}
+		case timerAttempt:
+			if e.sub == c.adapterGen {
+				t.tcpAttempt(c, e.t)
+			}
+		case timerDelete:
+			t.remove(c, e.t)
+		}
+	}
+}
+
+// Flush removes every connection, as at the end of input, at network time
+// now. Connections are removed in uid order so the output is deterministic.
+func (t *Tracker) Flush(now int64) {
+	t.Advance(now)
+	all := make([]*Conn, 0, len(t.conns))
+	for _, c := range t.conns {
+		all = append(all, c)
+	}
+	sortConns(all)
+	for _, c := range all {
+		t.remove(c, now)
+	}
+	t.tq = t.tq[:0]
+	clear(t.serials)
+}
+
+// remove logs and forgets a connection.
+func (t *Tracker) remove(c *Conn, now int64) {
+	if !c.live {
+		return
+	}
+	rec := t.summary(c)
+	t.emit(c, event.KindConnEnd, now, rec)
+	delete(t.conns, c.key)
+	t.lruUnlink(c)
+	c.live = false
+	c.gen++
+	t.stats.ConnsRemoved++
+	t.free = append(t.free, c)
+	if len(t.conns) == 0 {
+		clear(t.serials)
+	}
+}
+
+func (c *Conn) connID() event.ConnID {
+	oa, op := c.origEP()
+	ra, rp := c.respEP()
+	return event.ConnID{OrigH: flow.Addr(oa), RespH: flow.Addr(ra), OrigP: op, RespP: rp, Proto: c.transport}
+}
+
+// summary builds the conn.log record (Zeek's Conn::set_conn at the end of
+// the connection).
+func (t *Tracker) summary(c *Conn) *event.Conn {
+	oa, op := c.origEP()
+	ra, rp := c.respEP()
+	r := &event.Conn{
+		UID:         c.uid,
+		ID:          c.connID(),
+		Start:       c.start,
+		Duration:    c.last - c.start,
+		ConnState:   t.connState(c),
+		MissedBytes: c.missedBytes,
+		History:     string(c.history),
+		OrigPkts:    c.orig.pkts,
+		OrigIPBytes: c.orig.ipBytes,
+		RespPkts:    c.resp.pkts,
+		RespIPBytes: c.resp.ipBytes,
+		IPProto:     c.ipProto,
+		VLAN:        c.vlan,
+		InnerVLAN:   c.inner,
+	}
+	switch c.transport {
+	case event.TransportTCP:
+		r.OrigBytes = c.orig.size2(c)
+		r.RespBytes = c.resp.size2(c)
+	default:
+		r.OrigBytes = uint64(max(c.orig.size, 0))
+		r.RespBytes = uint64(max(c.resp.size, 0))
+	}
+	if t.cfg.LocalNets.Len() > 0 {
+		r.LocalOrig = tri(t.cfg.LocalNets.Contains(oa))
+		r.LocalResp = tri(t.cfg.LocalNets.Contains(ra))
+	}
+	var oneWay bool
+	if c.transport == event.TransportICMP {
+		oneWay = c.icmpOneWay
+	}
+	r.CommunityID = flow.CommunityID(t.cfg.CommunityIDSeed, oa, ra, op, rp, c.ipProto, oneWay)
+	return r
+}
+
+func tri(b bool) event.Tristate {
+	if b {
+		return event.True
+	}
+	return event.False
+}
+
+// connState is Zeek's Conn::conn_state.
+func (t *Tracker) connState(c *Conn) string {
+	switch c.transport {
+	case event.TransportTCP:
+		os, rs := c.orig.state, c.resp.state
+		oInactive := os == tcpInactive || os == tcpPartial
+		rInactive := rs == tcpInactive || rs == tcpPartial
+		switch {
+		case rs == tcpReset:
+			if os == tcpSynSent || os == tcpSynAckSent ||
+				(os == tcpReset && c.orig.size2(c) == 0 && c.resp.size2(c) == 0) {
+				return "REJ"
+			}
+			if oInactive {
+				return "RSTRH"
+			}
+			return "RSTR"
+		case os == tcpReset:
+			if rInactive {
+				if rstos0(c.history) {
+					return "RSTOS0"
+				}
+				return "OTH"
+			}
+			return "RSTO"
+		case rs == tcpClosed && os == tcpClosed:
+			return "SF"
+		case os == tcpClosed:
+			if rInactive {
+				return "SH"
+			}
+			return "S2"
+		case rs == tcpClosed:
+			if oInactive {
+				return "SHR"
+			}
+			return "S3"
+		case os == tcpSynSent && rs == tcpInactive:
+			return "S0"
+		case os == tcpEstablished && rs == tcpEstablished:
+			return "S1"
+		}
+		return "OTH"
+	case event.TransportUDP:
+		oa, ra := c.orig.size >= 0, c.resp.size >= 0
+		switch {
+		case oa && ra:
+			return "SF"
+		case oa:
+			return "S0"
+		case ra:
+			return "SHR"
+		}
+		return "OTH"
+	}
+	return "OTH"
+}
+
+// rstos0 matches Zeek's /\^?S[^HAFGIQ]*R.*/ against the whole history.
+func rstos0(h []byte) bool {
+	i := 0
+	if i < len(h) && h[i] == '^' {
+		i++
+	}
+	if i >= len(h) || h[i] != 'S' {
+		return false
+	}
+	for i++; i < len(h); i++ {
+		switch h[i] {
+		case 'R':
+			return true
+		case 'H', 'A', 'F', 'G', 'I', 'Q':
+			return false
+		}
+	}
+	return false
+}
+
+func (t *Tracker) emit(c *Conn, kind event.Kind, now int64, rec *event.Conn) {
+	c.evSeq++
+	t.out = append(t.out, event.Event{Kind: kind, Time: now, Key: c.uid, Seq: c.evSeq, Conn: rec})
+}
+
+// weird records an anomaly tied to connection c.
+func (t *Tracker) weird(c *Conn, name string, ts int64) {
+	id := c.connID()
+	c.evSeq++
+	t.out = append(t.out, event.Event{Kind: event.KindWeird, Time: ts, Key: c.uid, Seq: c.evSeq,
+		Weird: &event.Weird{TS: ts, UID: c.uid, ID: &id, Name: name, Source: "TCP"}})
+	c.didWeird = true
+}
+
+// weirdOnce records a weird only if the connection had none so far (Zeek's
+// DidWeird checks).
+func (t *Tracker) weirdOnce(c *Conn, name string, ts int64) {
+	if !c.didWeird {
+		t.weird(c, name, ts)
+	}
+}
+
+// LRU of connections by last activity, for the MaxConns bound.
+func (t *Tracker) lruPush(c *Conn) {
+	c.lruPrev = nil
+	c.lruNext = t.lruHead
+	if t.lruHead != nil {
+		t.lruHead.lruPrev = c
+	}
+	t.lruHead = c
+	if t.lruTail == nil {
+		t.lruTail = c
+	}
+}
+
+func (t *Tracker) lruUnlink(c *Conn) {
+	if c.lruPrev != nil {
+		c.lruPrev.lruNext = c.lruNext
+	} else {
+		t.lruHead = c.lruNext
+	}
+	if c.lruNext != nil {
+		c.lruNext.lruPrev = c.lruPrev
+	} else {
+		t.lruTail = c.lruPrev
+	}
+	c.lruPrev, c.lruNext = nil, nil
+}
+
+func (t *Tracker) touch(c *Conn) {
+	if t.lruHead == c {
+		return
+	}
+	t.lruUnlink(c)
+	t.lruPush(c)
+}

@@ -1,0 +1,373 @@
+// Package engine is weir's event loop: it reads frames from the merged
+// sources, decodes them, shards them by flow onto workers that track
+// connections, and publishes the events they produce to the bus in a
+// deterministic order.
+//
+// Ordering. The dispatcher counts frames; every EpochFrames frames it ends
+// an epoch: each worker advances its timers to the network time of the
+// epoch's last frame, sorts the events it produced during the epoch by
+// (time, key, seq) and hands them to the collector, which merges the
+// epoch's events from all workers (and the dispatcher's own weirds) into one
+// sorted batch for the bus. Epoch boundaries depend only on the input, the
+// sort key only on the connection, so the output does not depend on the
+// number of workers.
+//
+// Ownership. Frames are owned by their source until the next read; the
+// dispatcher decodes them in place. With one worker, the dispatcher runs
+// the tracker inline. With more, it copies each decoded packet's payload
+// into a per-worker batch arena before handing the batch over; batches are
+// recycled, so steady state allocates nothing per packet.
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/weirnet/weir/core/bus"
+	"github.com/weirnet/weir/core/conn"
+	"github.com/weirnet/weir/core/decode"
+	"github.com/weirnet/weir/core/event"
+	"github.com/weirnet/weir/core/flow"
+	"github.com/weirnet/weir/sources"
+)
+
+// Config configures the engine.
+type Config struct {
+	Workers     int
+	EpochFrames int // frames per ordering epoch; default 8192
+	Decode      decode.Config
+	Conn        conn.Config
+	// Filter, if set, is applied to each frame before decoding; frames
+	// for which it returns false are skipped (counted as filtered).
+	Filter func(f *sources.Frame) bool
+}
+
+// Stats is what the engine counted.
+type Stats struct {
+	Frames   uint64
+	Filtered uint64
+	Decode   decode.Stats
+	Conn     conn.Stats // summed over workers
+	Events   uint64
+	FirstTS  int64
+	LastTS   int64
+}
+
+// FrameSource is what the engine reads: normally a *sources.Merger.
+type FrameSource interface {
+	Next(f *sources.Frame) error
+}
+
+// Engine runs the pipeline.
+type Engine struct {
+	cfg    Config
+	bus    *bus.Bus
+	frames atomic.Uint64
+	stats  Stats
+}
+
+// New returns an engine delivering to b.
+func New(cfg Config, b *bus.Bus) *Engine {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	if cfg.EpochFrames <= 0 {
+		cfg.EpochFrames = 8192
+	}
+	return &Engine{cfg: cfg, bus: b}
+}
+
+// FramesRead is safe to call from another goroutine (progress display).
+func (e *Engine) FramesRead() uint64 { return e.frames.Load() }
+
+// Stats returns the counters after Run.
+func (e *Engine) Stats() Stats { return e.stats }
+
+const batchSize = 256
+
+type batch struct {
+	pkts    [batchSize]decode.Packet
+	now     [batchSize]int64
+	n       int
+	arena   []byte
+	barrier bool  // end of an epoch after the packets
+	final   bool  // end of input: flush all connections
+	ts      int64 // network time of the barrier
+}
+
+type epochResult struct {
+	events []event.Event
+	final  bool
+}
+
+// Run processes src until it is exhausted or ctx is cancelled. It returns
+// the first error from the source (after processing everything before it)
+// or from the bus.
+func (e *Engine) Run(ctx context.Context, src FrameSource) error {
+	n := e.cfg.Workers
+	dec := decode.NewDecoder(e.cfg.Decode)
+
+	// Collector: merges epoch results from the workers and the dispatcher
+	// and delivers them to the bus on its own goroutine, so log writing
+	// overlaps with packet processing.
+	workerOut := make([]chan epochResult, n)
+	for i := range workerOut {
+		workerOut[i] = make(chan epochResult, 4)
+	}
+	dispOut := make(chan epochResult, 4)
+	busErr := make(chan error, 1)
+	var collectorWG sync.WaitGroup
+	collectorWG.Add(1)
+	opened := make(chan int64, 1)
+	go func() {
+		defer collectorWG.Done()
+		var err error
+		openTS, ok := <-opened
+		if ok {
+			err = e.bus.Open(openTS)
+		}
+		var merged []event.Event
+		for {
+			merged = merged[:0]
+			final := false
+			r := <-dispOut
+			merged = append(merged, r.events...)
+			final = r.final
+			for i := range workerOut {
+				wr := <-workerOut[i]
+				merged = append(merged, wr.events...)
+			}
+			if err == nil {
+				sortEvents(merged)
+				atomic.AddUint64(&e.stats.Events, uint64(len(merged)))
+				err = e.bus.Deliver(merged)
+			}
+			if final {
+				busErr <- err
+				return
+			}
+		}
+	}()
+
+	// Workers.
+	trackers := make([]*conn.Tracker, n)
+	for i := range trackers {
+		trackers[i] = conn.NewTracker(e.cfg.Conn)
+	}
+	var workerWG sync.WaitGroup
+	var in []chan *batch
+	var free chan *batch
+	if n > 1 {
+		free = make(chan *batch, n*8)
+		for i := 0; i < n*8; i++ {
+			free <- &batch{}
+		}
+		in = make([]chan *batch, n)
+		for i := range in {
+			in[i] = make(chan *batch, 4)
+			workerWG.Add(1)
+			go func(i int) {
+				defer workerWG.Done()
+				tr := trackers[i]
+				for b := range in[i] {
+					for j := 0; j < b.n; j++ {
+						tr.Packet(&b.pkts[j], b.now[j])
+					}
+					if b.barrier {
+						if b.final {
+							tr.Flush(b.ts)
+						} else {
+							tr.Advance(b.ts)
+						}
+						workerOut[i] <- epochResult{events: takeSorted(tr), final: b.final}
+					}
+					b.n = 0
+					b.arena = b.arena[:0]
+					b.barrier, b.final = false, false
+					free <- b
+				}
+			}(i)
+		}
+	}
+	cur := make([]*batch, n)
+	getBatch := func(i int) *batch {
+		if cur[i] == nil {
+			cur[i] = <-free
+		}
+		return cur[i]
+	}
+
+	var (
+		f          sources.Frame
+		p          decode.Packet
+		now        int64
+		inEpoch    int
+		dispEvents []event.Event
+		srcErr     error
+		first      = true
+		frameNo    uint64
+		weirdNames [32]string
+	)
+	endEpoch := func(final bool) {
+		evs := slices.Clone(dispEvents)
+		dispEvents = dispEvents[:0]
+		sortEvents(evs)
+		dispOut <- epochResult{events: evs, final: final}
+		if n == 1 {
+			tr := trackers[0]
+			if final {
+				tr.Flush(now)
+			} else {
+				tr.Advance(now)
+			}
+			workerOut[0] <- epochResult{events: takeSorted(tr), final: final}
+			return
+		}
+		for i := 0; i < n; i++ {
+			b := getBatch(i)
+			b.barrier, b.final, b.ts = true, final, now
+			in[i] <- b
+			cur[i] = nil
+		}
+	}
+
+	for {
+		if err := ctx.Err(); err != nil {
+			srcErr = err
+			break
+		}
+		err := src.Next(&f)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				srcErr = err
+			}
+			break
+		}
+		frameNo++
+		e.frames.Store(frameNo)
+		if e.cfg.Filter != nil && !e.cfg.Filter(&f) {
+			e.stats.Filtered++
+			continue
+		}
+		if first {
+			first = false
+			e.stats.FirstTS = f.TS
+			opened <- f.TS
+			close(opened)
+		}
+		if f.TS > now {
+			now = f.TS
+		}
+		p.TS, p.Link, p.Data, p.WireLen, p.Iface = f.TS, f.Link, f.Data, f.WireLen, f.Iface
+		dec.Decode(&p)
+		switch p.Status {
+		case decode.OK:
+			if p.ExtraWeird != 0 {
+				for i, name := range p.ExtraWeird.AppendNames(weirdNames[:0]) {
+					dispEvents = append(dispEvents, packetWeird(&p, name, frameNo<<5|uint64(i&31)))
+				}
+			}
+			if n == 1 {
+				trackers[0].Packet(&p, now)
+				break
+			}
+			var sp, dp uint16
+			switch p.Proto {
+			case 6, 17:
+				sp, dp = p.SrcPort, p.DstPort
+			case 1, 58:
+				sp, dp, _ = flow.ICMPPorts(p.Proto == 58, p.ICMPType, p.ICMPCode)
+			}
+			k, _ := flow.MakeKey(p.Src, p.Dst, sp, dp, p.Proto)
+			w := int(k.Hash() % uint64(n))
+			b := getBatch(w)
+			q := &b.pkts[b.n]
+			*q = p
+			off := len(b.arena)
+			b.arena = append(b.arena, p.Payload...)
+			q.Payload = b.arena[off:len(b.arena):len(b.arena)]
+			q.Data, q.IP, q.L4 = nil, nil, nil
+			b.now[b.n] = now
+			b.n++
+			if b.n == batchSize {
+				in[w] <- b
+				cur[w] = nil
+			}
+		case decode.Weird:
+			dispEvents = append(dispEvents, packetWeird(&p, p.Weird, frameNo<<5|31))
+		}
+		inEpoch++
+		if inEpoch == e.cfg.EpochFrames {
+			inEpoch = 0
+			endEpoch(false)
+		}
+	}
+	if first {
+		close(opened)
+	}
+	endEpoch(true)
+	if n > 1 {
+		for i := range in {
+			close(in[i])
+		}
+		workerWG.Wait()
+	}
+	err := <-busErr
+	collectorWG.Wait()
+
+	e.stats.Frames = frameNo
+	e.stats.LastTS = now
+	e.stats.Decode = dec.Stats()
+	for _, tr := range trackers {
+		s := tr.Stats()
+		e.stats.Conn.Packets += s.Packets
+		e.stats.Conn.ConnsCreated += s.ConnsCreated
+		e.stats.Conn.ConnsRemoved += s.ConnsRemoved
+		e.stats.Conn.EvictedByLimit += s.EvictedByLimit
+		e.stats.Conn.ReassemblyRangesDropped += s.ReassemblyRangesDropped
+	}
+	if closeErr := e.bus.Close(now); err == nil {
+		err = closeErr
+	}
+	return errors.Join(srcErr, err)
+}
+
+func takeSorted(tr *conn.Tracker) []event.Event {
+	evs := slices.Clone(tr.TakeEvents())
+	sortEvents(evs)
+	return evs
+}
+
+func sortEvents(evs []event.Event) {
+	slices.SortFunc(evs, func(a, b event.Event) int {
+		switch {
+		case a.Time != b.Time:
+			if a.Time < b.Time {
+				return -1
+			}
+			return 1
+		case a.Key != b.Key:
+			if a.Key < b.Key {
+				return -1
+			}
+			return 1
+		case a.Seq != b.Seq:
+			if a.Seq < b.Seq {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+}
+
+// packetWeird is a weird not tied to a connection (a malformed packet).
+// Its tie-break is the frame number, which does not depend on workers.
+func packetWeird(p *decode.Packet, name string, frameNo uint64) event.Event {
+	return event.Event{Kind: event.KindWeird, Time: p.TS, Seq: frameNo,
+		Weird: &event.Weird{TS: p.TS, Name: name, Source: "decode"}}
+}

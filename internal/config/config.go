@@ -1,0 +1,136 @@
+// Package config loads weir's TOML configuration file.
+//
+// Every key has a default; the file only overrides. A key the program does
+// not know is an error naming the key and the file, so a typo never passes
+// silently.
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Duration is a time.Duration written as a string in TOML ("5m", "60s").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	if v < 0 {
+		return fmt.Errorf("negative duration %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back as a string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// File is the configuration file's structure.
+type File struct {
+	Output Output `toml:"output"`
+	Engine Engine `toml:"engine"`
+	Conn   Conn   `toml:"conn"`
+	Decode Decode `toml:"decode"`
+}
+
+// Output says where and how logs are written.
+type Output struct {
+	Dir      string `toml:"dir"`
+	Format   string `toml:"format"`    // tsv | json
+	Compress string `toml:"compress"`  // "" | gzip | zstd
+	JSONTime string `toml:"json_time"` // epoch | iso8601
+}
+
+// Engine holds pipeline settings.
+type Engine struct {
+	Workers         int    `toml:"workers"`
+	Filter          string `toml:"filter"`
+	IgnoreChecksums bool   `toml:"ignore_checksums"`
+}
+
+// Conn holds connection-tracking settings (Zeek's names in comments).
+type Conn struct {
+	TCPInactivityTimeout  Duration `toml:"tcp_inactivity_timeout"`  // tcp_inactivity_timeout
+	UDPInactivityTimeout  Duration `toml:"udp_inactivity_timeout"`  // udp_inactivity_timeout
+	ICMPInactivityTimeout Duration `toml:"icmp_inactivity_timeout"` // icmp_inactivity_timeout
+	MaxConnections        int      `toml:"max_connections"`
+	LocalNets             []string `toml:"local_nets"` // Site::local_nets; empty = Zeek's private address space
+	UIDSeed               uint64   `toml:"uid_seed"`
+	CommunityIDSeed       uint16   `toml:"community_id_seed"`
+}
+
+// Decode holds decoder settings.
+type Decode struct {
+	MaxFragmentDatagrams int      `toml:"max_fragment_datagrams"`
+	MaxFragmentBytes     int      `toml:"max_fragment_bytes"`
+	FragmentTimeout      Duration `toml:"fragment_timeout"`
+}
+
+// Default returns the built-in configuration.
+func Default() File {
+	return File{
+		Output: Output{Dir: "logs", Format: "tsv", JSONTime: "epoch"},
+		Engine: Engine{Workers: 1},
+		Conn: Conn{
+			TCPInactivityTimeout:  Duration{5 * time.Minute},
+			UDPInactivityTimeout:  Duration{time.Minute},
+			ICMPInactivityTimeout: Duration{time.Minute},
+			MaxConnections:        1 << 20,
+		},
+		Decode: Decode{
+			MaxFragmentDatagrams: 8192,
+			MaxFragmentBytes:     64 << 20,
+			FragmentTimeout:      Duration{60 * time.Second},
+		},
+	}
+}
+
+// Load reads path over the defaults.
+func Load(path string) (File, error) {
+	f := Default()
+	md, err := toml.DecodeFile(path, &f)
+	if err != nil {
+		return f, fmt.Errorf("config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return f, fmt.Errorf("config %s: unknown key %s", path, strings.Join(keys, ", "))
+	}
+	return f, f.Validate()
+}
+
+// Validate checks values a type cannot.
+func (f *File) Validate() error {
+	switch f.Output.Format {
+	case "tsv", "json":
+	default:
+		return fmt.Errorf("output.format %q: want tsv or json", f.Output.Format)
+	}
+	switch f.Output.Compress {
+	case "", "none", "gzip", "zstd":
+	default:
+		return fmt.Errorf("output.compress %q: want gzip, zstd or none", f.Output.Compress)
+	}
+	switch f.Output.JSONTime {
+	case "epoch", "iso8601":
+	default:
+		return fmt.Errorf("output.json_time %q: want epoch or iso8601", f.Output.JSONTime)
+	}
+	if f.Engine.Workers < 1 || f.Engine.Workers > 256 {
+		return fmt.Errorf("engine.workers %d: want 1 to 256", f.Engine.Workers)
+	}
+	if f.Conn.MaxConnections < 1 {
+		return fmt.Errorf("conn.max_connections %d: must be positive", f.Conn.MaxConnections)
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+// Package weirdlog is the weird log plugin: anomalies in the traffic
+// (malformed packets, protocol violations, odd TCP behaviour) become
+// weird.log records with Zeek's fields.
+//
+// Like Zeek's weird framework with its default per-connection actions, a
+// weird with the same name is logged once per connection; weirds not tied
+// to a connection are all logged.
+package weirdlog
+
+import (
+	"slices"
+
+	"github.com/weirnet/weir/core/bus"
+	"github.com/weirnet/weir/core/event"
+	"github.com/weirnet/weir/logs"
+	"github.com/weirnet/weir/logs/schema"
+)
+
+// Plugin writes weird.log.
+type Plugin struct {
+	opts logs.Options
+	w    *logs.Writer
+	seen map[string][]string // uid → weird names already logged for it
+}
+
+// New returns a weird log plugin writing with opts.
+func New(opts logs.Options) *Plugin {
+	return &Plugin{opts: opts, seen: make(map[string][]string)}
+}
+
+func (p *Plugin) Name() string { return "weird" }
+func (p *Plugin) Subscriptions() []event.Kind {
+	return []event.Kind{event.KindWeird, event.KindConnEnd}
+}
+func (p *Plugin) Open(ts int64) error { return nil }
+
+func (p *Plugin) Handle(batch []event.Event) error {
+	for i := range batch {
+		ev := &batch[i]
+		switch ev.Kind {
+		case event.KindConnEnd:
+			// The connection is gone: forget what was logged for it.
+			if ev.Conn != nil {
+				delete(p.seen, ev.Conn.UID)
+			}
+		case event.KindWeird:
+			wd := ev.Weird
+			if wd == nil {
+				continue
+			}
+			if wd.UID != "" {
+				names := p.seen[wd.UID]
+				if slices.Contains(names, wd.Name) {
+					continue
+				}
+				p.seen[wd.UID] = append(names, wd.Name)
+			}
+			if err := p.write(ev.Time, wd); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Plugin) write(ts int64, wd *event.Weird) error {
+	if p.w == nil {
+		l, err := schema.Get("weird")
+		if err != nil {
+			return err
+		}
+		if p.w, err = logs.Create(l, p.opts, ts); err != nil {
+			return err
+		}
+	}
+	w := p.w
+	w.Begin()
+	w.Time(wd.TS)
+	if wd.UID != "" {
+		w.String(wd.UID)
+	} else {
+		w.Unset()
+	}
+	if wd.ID != nil {
+		w.Addr(wd.ID.OrigH)
+		w.Port(wd.ID.OrigP)
+		w.Addr(wd.ID.RespH)
+		w.Port(wd.ID.RespP)
+	} else {
+		w.Unset()
+		w.Unset()
+		w.Unset()
+		w.Unset()
+	}
+	w.String(wd.Name)
+	if wd.Addl != "" {
+		w.String(wd.Addl)
+	} else {
+		w.Unset()
+	}
+	w.Bool(wd.Notice)
+	w.String("weir")
+	if wd.Source != "" {
+		w.String(wd.Source)
+	} else {
+		w.Unset()
+	}
+	return w.End()
+}
+
+func (p *Plugin) Close(ts int64) error {
+	if p.w == nil {
+		return nil
+	}
+	return p.w.Close(ts)
+}
+
+var _ bus.Plugin = (*Plugin)(nil)
