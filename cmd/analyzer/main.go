@@ -226,7 +226,7 @@ func logOptions(o config.Output) (logs.Options, error) {
 		lo.Format = logs.TSV
 	}
 	if o.Compress != "none" {
-		lo.Compress = o.Compress
+		lo.Compress = logs.Compression(o.Compress)
 	}
 	return lo, nil
 }

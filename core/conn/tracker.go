@@ -454,9 +454,12 @@ func (t *Tracker) weird(c *Conn, name string, ts int64) {
 	id := c.connID()
 	c.evSeq++
 	t.out = append(t.out, event.Event{Kind: event.KindWeird, Time: ts, Key: c.uid, Seq: c.evSeq,
-		Weird: &event.Weird{TS: ts, UID: c.uid, ID: &id, Name: name, Source: "TCP"}})
+		Weird: &event.Weird{TS: ts, UID: c.uid, ID: &id, Name: name, Source: weirdSource[c.transport]}})
 	c.didWeird = true
 }
+
+var weirdSource = [...]string{event.TransportUnknown: "IP", event.TransportTCP: "TCP",
+	event.TransportUDP: "UDP", event.TransportICMP: "ICMP"}
 
 // weirdOnce records a weird only if the connection had none so far (Zeek's
 // DidWeird checks).

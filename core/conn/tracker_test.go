@@ -95,13 +95,13 @@ func runTCP(t *testing.T, segs []seg) []*event.Conn {
 func TestTCPStates(t *testing.T) {
 	const ci, si = 1000, 5000 // initial sequence numbers
 	tests := []struct {
-		name       string
-		segs       []seg
-		state      string
-		history    string
-		ob, rb     uint64
-		op, rp     uint64
-		origIsCli  bool
+		name      string
+		segs      []seg
+		state     string
+		history   string
+		ob, rb    uint64
+		op, rp    uint64
+		origIsCli bool
 	}{
 		{
 			name: "SF full exchange",

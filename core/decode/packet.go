@@ -1,6 +1,3 @@
-// Package decode turns captured frames into the fields weir's connection
-// tracking needs, without allocating: link layers, IPv4/IPv6 (with fragment
-// reassembly), TCP, UDP, ICMP and ICMPv6.
 package decode
 
 // Packet is the decoded view of one frame. A Decoder fills it in place; all
@@ -44,6 +41,20 @@ type Packet struct {
 	PayloadLen  int  // payload length the headers claim (TCP: IP len - headers; UDP: UDP length - 8)
 	Truncated   bool // fewer bytes captured than the headers claim
 	BadChecksum bool // transport checksum verified and wrong (only when checking is on)
+
+	// Added by the decoder's owner (see README.md).
+
+	// ExtraWeird holds anomalies Zeek reports while it still processes the
+	// packet (fragment overlaps, UDP length mismatch, ...). It may be set
+	// whatever the Status; Weird names the one anomaly that stopped decoding.
+	ExtraWeird WeirdSet
+}
+
+// Reset clears every field Decode sets and keeps the ones the caller sets
+// (TS, Link, Data, WireLen, Iface). Decode calls it first, so no field of a
+// previous packet survives into the next one.
+func (p *Packet) Reset() {
+	*p = Packet{TS: p.TS, Link: p.Link, Data: p.Data, WireLen: p.WireLen, Iface: p.Iface}
 }
 
 // Status says what Decode made of a frame.

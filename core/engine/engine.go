@@ -369,5 +369,5 @@ func sortEvents(evs []event.Event) {
 // Its tie-break is the frame number, which does not depend on workers.
 func packetWeird(p *decode.Packet, name string, frameNo uint64) event.Event {
 	return event.Event{Kind: event.KindWeird, Time: p.TS, Seq: frameNo,
-		Weird: &event.Weird{TS: p.TS, Name: name, Source: "decode"}}
+		Weird: &event.Weird{TS: p.TS, Name: name, Source: "IP"}}
 }
