@@ -14,9 +14,28 @@ const (
 	KindConnStart Kind = iota + 1
 	KindConnEnd
 	KindWeird
+	KindHTTPTransaction
+	KindSSHHandshake
+	KindTLSHandshake
+	KindDNSMessage
+	KindStreamData
+	KindDatagram
 )
 
-var kindNames = [...]string{KindConnStart: "ConnStart", KindConnEnd: "ConnEnd", KindWeird: "Weird"}
+var kindNames = [...]string{KindConnStart: "ConnStart", KindConnEnd: "ConnEnd", KindWeird: "Weird",
+	KindHTTPTransaction: "HTTPTransaction", KindSSHHandshake: "SSHHandshake", KindTLSHandshake: "TLSHandshake",
+	KindDNSMessage: "DNSMessage", KindStreamData: "StreamData", KindDatagram: "Datagram"}
+
+// Kinds lists every kind, in numeric order.
+func Kinds() []Kind {
+	var out []Kind
+	for k, n := range kindNames {
+		if n != "" {
+			out = append(out, Kind(k))
+		}
+	}
+	return out
+}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {
@@ -76,6 +95,22 @@ type Event struct {
 
 	Conn  *Conn
 	Weird *Weird
+	HTTP  *HTTP
+	SSH   *SSH
+	TLS   *TLS
+	DNS   *DNS
+	Data  *Data // StreamData and Datagram
+}
+
+// Data is raw payload for plugins that analyze their own protocol:
+// reassembled stream bytes (StreamData) or one UDP payload (Datagram).
+type Data struct {
+	UID    string
+	ID     ConnID
+	IsOrig bool
+	Seq    uint64 // StreamData: offset of Bytes in its direction's stream
+	Gap    uint64 // StreamData: bytes missing before Bytes (0 if none)
+	Bytes  []byte // owned by the event: the core copies before publishing
 }
 
 // Conn is the summary of a connection, Zeek's conn.log record. It is carried

@@ -1,0 +1,123 @@
+// Package analyzer defines protocol analyzers: how they are registered,
+// detected by content, fed reassembled TCP streams or UDP datagrams, and
+// how they publish events.
+//
+// Lifecycle, written once here:
+//
+//  1. Register (from the analyzer package's init) adds a Factory to the
+//     default registry; the feature set is the import list in
+//     core/analyzer/all.
+//  2. Per engine worker, the factory's New builds an Analyzer from its
+//     configuration. If it implements Initializer, Init validates it.
+//  3. For each connection whose first bytes the analyzer's Detect accepts
+//     (or whose port hints name it, if configured), NewSession makes a
+//     Session bound to that connection.
+//  4. The tracker calls Stream (TCP, in order, after reassembly), Gap
+//     (bytes that will never arrive) or Datagram (UDP) as traffic flows,
+//     then End when the connection is removed.
+//
+// A session reports through its *Conn: Confirm when the protocol is
+// certain (the service then shows in conn.log), Violation when the bytes
+// are not this protocol (the session is dropped and the service removed),
+// Weird for anomalies, Emit for events. Sessions never allocate per
+// packet once warm and must bound what they buffer.
+package analyzer
+
+import "github.com/weirnet/weir/core/event"
+
+// Transport says which transports an analyzer handles.
+type Transport uint8
+
+const (
+	TCP Transport = 1 << iota
+	UDP
+)
+
+// Verdict is what Detect concludes from the first bytes of a direction.
+type Verdict uint8
+
+const (
+	NeedMore Verdict = iota // not enough bytes yet to tell
+	Match                   // looks like this protocol
+	NoMatch                 // is not this protocol
+)
+
+// Analyzer is one protocol's analyzer, configured.
+type Analyzer interface {
+	// Name is the service name as conn.log shows it ("http", "ssl", "dns").
+	Name() string
+	Transports() Transport
+	// Ports are the default port hints: traffic to these ports is tried
+	// with this analyzer even if Detect needs more bytes.
+	Ports() []uint16
+	// Detect examines the first bytes a direction sent (up to DetectBytes).
+	// data may be kept only during the call.
+	Detect(isOrig bool, data []byte) Verdict
+	// NewSession starts analyzing connection c.
+	NewSession(c *Conn) Session
+}
+
+// DetectBytes is how many leading bytes per direction Detect may see.
+const DetectBytes = 1024
+
+// Session analyzes one connection.
+type Session interface {
+	// Stream delivers the next in-order bytes of one direction of a TCP
+	// connection. b is only valid during the call.
+	Stream(ts int64, isOrig bool, b []byte)
+	// Gap reports n bytes of one direction that will never be delivered.
+	Gap(ts int64, isOrig bool, n uint64)
+	// Datagram delivers one UDP payload. b is only valid during the call.
+	Datagram(ts int64, isOrig bool, b []byte)
+	// End is called once when the connection is removed; pending
+	// transactions are flushed as events.
+	End(ts int64)
+}
+
+// Initializer is implemented by analyzers that validate their
+// configuration after decoding.
+type Initializer interface {
+	Init() error
+}
+
+// Conn is a session's view of its connection and its way to report.
+type Conn struct {
+	UID   string
+	ID    event.ConnID
+	Start int64
+
+	sink Sink
+	name string
+}
+
+// Sink receives what sessions report. The connection tracker implements it.
+type Sink interface {
+	Emit(ev event.Event)
+	Confirm(service string)
+	Violation(service, reason string)
+	Weird(name, addl string, ts int64)
+	// Skip stops delivering one direction's data to the session (it has
+	// what it needs), so bulk transfers cost little.
+	Skip(service string, isOrig bool)
+}
+
+// NewConn binds a session's Conn to a sink. Used by the tracker and by
+// analyzer tests.
+func NewConn(uid string, id event.ConnID, start int64, service string, sink Sink) *Conn {
+	return &Conn{UID: uid, ID: id, Start: start, sink: sink, name: service}
+}
+
+// Emit publishes an event. The tracker fills in the ordering key.
+func (c *Conn) Emit(ev event.Event) { c.sink.Emit(ev) }
+
+// Confirm marks the protocol as confirmed for conn.log's service.
+func (c *Conn) Confirm() { c.sink.Confirm(c.name) }
+
+// Violation reports that the traffic is not (or no longer) this protocol.
+func (c *Conn) Violation(reason string) { c.sink.Violation(c.name, reason) }
+
+// Weird reports an anomaly.
+func (c *Conn) Weird(name, addl string, ts int64) { c.sink.Weird(name, addl, ts) }
+
+// Skip stops delivery of one direction to this session.
+func (c *Conn) Skip(isOrig bool) { c.sink.Skip(c.name, isOrig) }
