@@ -3,6 +3,8 @@ package conn
 import (
 	"time"
 
+	"github.com/weirnet/weir/core/analyzer"
+
 	"github.com/weirnet/weir/core/flow"
 )
 
@@ -24,7 +26,14 @@ type Config struct {
 	TCPCloseDelay       time.Duration // tcp_close_delay: removal after a complete close
 	MaxInitialWindow    uint64        // tcp_max_initial_window
 	MaxAboveHole        uint64        // tcp_max_above_hole_without_any_acks
-	MaxReassemblyRanges int           // bound on out-of-order ranges tracked per direction
+	MaxReassemblyRanges int           // bound on out-of-order segments held per direction
+	MaxReassemblyBytes  int           // bound on out-of-order bytes held per direction
+	MaxReassemblyTotal  int64         // bound on out-of-order bytes held by one tracker
+
+	// Analyzers are the protocol analyzers to detect and run. They are
+	// shared by all workers: Detect and NewSession must be safe for
+	// concurrent use (sessions are not shared).
+	Analyzers []analyzer.Analyzer
 
 	// MaxConns bounds the live connections of one tracker. When it is hit
 	// the connection idle the longest is removed early (logged as usual)
@@ -53,6 +62,8 @@ func DefaultConfig() Config {
 		MaxInitialWindow:    16384,
 		MaxAboveHole:        16384,
 		MaxReassemblyRanges: 64,
+		MaxReassemblyBytes:  1 << 20,
+		MaxReassemblyTotal:  256 << 20,
 		MaxConns:            1 << 20,
 		LocalNets:           nets,
 		LikelyServerPorts:   DefaultLikelyServerPorts(),

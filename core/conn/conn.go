@@ -134,6 +134,9 @@ type Conn struct {
 	adapterGen     uint32 // TCP session timers
 	inactGen       uint32 // inactivity timer
 
+	app      *app // application layer; nil until payload is seen (or never)
+	appTried bool
+
 	lruPrev, lruNext *Conn // idle order for the MaxConns bound
 }
 

@@ -327,7 +327,7 @@ func (t *Tracker) tcpPacket(c *Conn, p *decode.Packet, isOrig bool) {
 	}
 
 	if flags.ack() {
-		t.ackReceived(c, peer, !isOrig, relAck)
+		t.ackReceived(c, peer, !isOrig, relAck, ts)
 	}
 
 	// Count the packet (Zeek's ConnSize analyzer runs after the state update).
@@ -349,7 +349,7 @@ func (t *Tracker) tcpPacket(c *Conn, p *decode.Packet, isOrig bool) {
 		if p.Truncated || len(p.Payload) < n {
 			t.weird(c, "truncated_tcp_payload", ts)
 		} else {
-			t.dataSent(c, e, relDataSeq, n)
+			t.dataSent(c, e, isOrig, relDataSeq, n, p.Payload[:n], ts)
 		}
 	}
 
@@ -358,7 +358,7 @@ func (t *Tracker) tcpPacket(c *Conn, p *decode.Packet, isOrig bool) {
 	}
 }
 
-func (t *Tracker) dataSent(c *Conn, e *endpoint, seq uint64, n int) {
+func (t *Tracker) dataSent(c *Conn, e *endpoint, isOrig bool, seq uint64, n int, payload []byte, ts int64) {
 	r := &e.rs
 	if r.skip {
 		return
@@ -369,15 +369,25 @@ func (t *Tracker) dataSent(c *Conn, e *endpoint, seq uint64, n int) {
 		if up <= ack {
 			return
 		}
+		payload = payload[ack-seq:]
+		n -= int(ack - seq)
 		seq = ack
 	}
-	r.add(seq, up-seq, t.cfg.MaxReassemblyRanges)
-	if r.dropped > 0 && r.dropped == 1 {
-		t.stats.ReassemblyRangesDropped++
+	a := t.appFor(c)
+	keep := a.wants(isOrig)
+	var d deliverer = nopDeliverer{}
+	if a != nil {
+		a.ts = ts
+		d = &a.deliv[dir(isOrig)]
+	}
+	dropped := r.dropped
+	r.add(seq, n, payload, keep, &t.lim, d)
+	if r.dropped != dropped {
+		t.stats.ReassemblyRangesDropped += r.dropped - dropped
 	}
 	if e.noDataAcked() && t.cfg.MaxAboveHole > 0 && r.undeliveredBytes() > t.cfg.MaxAboveHole {
-		t.weird(c, "above_hole_data_without_any_acks", c.last)
-		r.ranges = r.ranges[:0]
+		t.weird(c, "above_hole_data_without_any_acks", ts)
+		r.clear(&t.lim)
 		r.skip = true
 	}
 }
@@ -388,7 +398,7 @@ func isClean(e *endpoint) bool {
 
 // ackReceived tells the reassembler of endpoint e (whose data the ack
 // covers) that everything below seq was acknowledged.
-func (t *Tracker) ackReceived(c *Conn, e *endpoint, eIsOrig bool, seq uint64) {
+func (t *Tracker) ackReceived(c *Conn, e *endpoint, eIsOrig bool, seq uint64, ts int64) {
 	if e.finCnt > 0 && seq >= e.finSeq {
 		seq = e.finSeq - 1
 	}
@@ -400,7 +410,14 @@ func (t *Tracker) ackReceived(c *Conn, e *endpoint, eIsOrig bool, seq uint64) {
 	if e == &c.resp {
 		peer = &c.orig
 	}
-	r.trimTo(seq, c.isPartial, func(at, n uint64) {
+	a := c.app
+	keep := a.wants(eIsOrig)
+	var d deliverer = nopDeliverer{}
+	if a != nil {
+		a.ts = ts
+		d = &a.deliv[dir(eIsOrig)]
+	}
+	r.trimTo(seq, c.isPartial, keep, &t.lim, d, func(n uint64) {
 		if isClean(e) && isClean(peer) {
 			c.scaledHistory(c.letter(eIsOrig, 'G'), &e.gapCnt, &e.gapThresh)
 			c.missedBytes += n

@@ -10,6 +10,9 @@ package conn
 
 import (
 	"container/heap"
+	"slices"
+
+	"github.com/weirnet/weir/core/analyzer"
 
 	"github.com/weirnet/weir/core/decode"
 	"github.com/weirnet/weir/core/event"
@@ -23,6 +26,7 @@ type Stats struct {
 	ConnsRemoved            uint64
 	EvictedByLimit          uint64
 	ReassemblyRangesDropped uint64
+	Violations              uint64
 	Live                    int
 }
 
@@ -40,6 +44,10 @@ type Tracker struct {
 	timerSeq         uint64
 	lruHead, lruTail *Conn // most recent at head
 	serials          map[serialKey]uint32
+
+	analyzers []analyzer.Analyzer
+	lim       limits
+	heldTotal int64
 }
 
 type serialKey struct {
@@ -56,12 +64,33 @@ func NewTracker(cfg Config) *Tracker {
 	if hint > 65536 {
 		hint = 65536
 	}
-	return &Tracker{
-		cfg:     cfg,
-		conns:   make(map[flow.Key]*Conn, hint),
-		uids:    flow.NewUIDGen(cfg.UIDSeed),
-		serials: make(map[serialKey]uint32),
+	t := &Tracker{
+		cfg:       cfg,
+		conns:     make(map[flow.Key]*Conn, hint),
+		uids:      flow.NewUIDGen(cfg.UIDSeed),
+		serials:   make(map[serialKey]uint32),
+		analyzers: cfg.Analyzers,
 	}
+	t.lim = limits{maxSegs: cfg.MaxReassemblyRanges, maxBytes: cfg.MaxReassemblyBytes,
+		budget: &t.heldTotal, maxTotal: cfg.MaxReassemblyTotal}
+	if t.lim.maxBytes <= 0 {
+		t.lim.maxBytes = 1 << 20
+	}
+	if t.lim.maxTotal <= 0 {
+		t.lim.maxTotal = 256 << 20
+	}
+	return t
+}
+
+// appFor returns the application state of c, creating it on first use.
+func (t *Tracker) appFor(c *Conn) *app {
+	if !c.appTried {
+		c.appTried = true
+		if len(t.analyzers) > 0 {
+			c.app = t.newApp(c)
+		}
+	}
+	return c.app
 }
 
 // Stats returns the counters.
@@ -223,6 +252,12 @@ func (t *Tracker) udpPacket(c *Conn, p *decode.Packet, isOrig bool) {
 	}
 	e.pkts++
 	e.ipBytes += uint64(p.IPTotalLen)
+	if len(p.Payload) > 0 {
+		if a := t.appFor(c); a != nil {
+			a.ts = p.TS
+			a.datagram(isOrig, p.Payload)
+		}
+	}
 }
 
 func (t *Tracker) icmpPacket(c *Conn, p *decode.Packet, isOrig bool) {
@@ -299,7 +334,17 @@ func (t *Tracker) remove(c *Conn, now int64) {
 	if !c.live {
 		return
 	}
+	if c.app != nil {
+		c.app.ts = now
+		c.app.end(now)
+	}
 	rec := t.summary(c)
+	if c.app != nil && len(c.app.services) > 0 {
+		rec.Service = slices.Clone(c.app.services)
+	}
+	c.app = nil
+	c.orig.rs.clear(&t.lim)
+	c.resp.rs.clear(&t.lim)
 	t.emit(c, event.KindConnEnd, now, rec)
 	delete(t.conns, c.key)
 	t.lruUnlink(c)
@@ -460,6 +505,15 @@ func (t *Tracker) weird(c *Conn, name string, ts int64) {
 
 var weirdSource = [...]string{event.TransportUnknown: "IP", event.TransportTCP: "TCP",
 	event.TransportUDP: "UDP", event.TransportICMP: "ICMP"}
+
+// weirdAddl records an anomaly with additional information.
+func (t *Tracker) weirdAddl(c *Conn, name, addl string, ts int64) {
+	id := c.connID()
+	c.evSeq++
+	t.out = append(t.out, event.Event{Kind: event.KindWeird, Time: ts, Key: c.uid, Seq: c.evSeq,
+		Weird: &event.Weird{TS: ts, UID: c.uid, ID: &id, Name: name, Addl: addl, Source: weirdSource[c.transport]}})
+	c.didWeird = true
+}
 
 // weirdOnce records a weird only if the connection had none so far (Zeek's
 // DidWeird checks).

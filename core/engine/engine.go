@@ -264,13 +264,13 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		}
 		p.TS, p.Link, p.Data, p.WireLen, p.Iface = f.TS, f.Link, f.Data, f.WireLen, f.Iface
 		dec.Decode(&p)
+		if p.ExtraWeird != 0 {
+			for i, name := range p.ExtraWeird.AppendNames(weirdNames[:0]) {
+				dispEvents = append(dispEvents, packetWeird(&p, name, frameNo<<5|uint64(i&31)))
+			}
+		}
 		switch p.Status {
 		case decode.OK:
-			if p.ExtraWeird != 0 {
-				for i, name := range p.ExtraWeird.AppendNames(weirdNames[:0]) {
-					dispEvents = append(dispEvents, packetWeird(&p, name, frameNo<<5|uint64(i&31)))
-				}
-			}
 			if n == 1 {
 				trackers[0].Packet(&p, now)
 				break

@@ -1,0 +1,281 @@
+package conn
+
+import (
+	"slices"
+
+	"github.com/weirnet/weir/core/analyzer"
+	"github.com/weirnet/weir/core/event"
+)
+
+// app is the application-layer state of a connection: protocol detection
+// (Zeek's DPD idea: port hints start an analyzer at once, content checks
+// on the first bytes of each direction start the others) and the sessions
+// of the analyzers that were started. It exists only for connections that
+// carry payload and only while analyzers are configured.
+type app struct {
+	t        *Tracker
+	c        *Conn
+	conn     *analyzer.Conn
+	sessions []appSession
+	cands    []candidate
+	detect   [2][]byte // first bytes per direction while detecting (TCP)
+	dgrams   [2]int    // datagrams examined per direction while detecting (UDP)
+	services []string  // confirmed, in confirmation order
+	ts       int64     // network time of the data being delivered
+	deliv    [2]streamDeliverer
+}
+
+type appSession struct {
+	name string
+	s    analyzer.Session
+	skip [2]bool
+	dead bool
+}
+
+type candidate struct {
+	a  analyzer.Analyzer
+	no [2]bool // NoMatch seen for the direction
+}
+
+const maxDetectDatagrams = 4
+
+func dir(isOrig bool) int {
+	if isOrig {
+		return 0
+	}
+	return 1
+}
+
+// newApp starts detection for c, or returns nil when no analyzer applies.
+func (t *Tracker) newApp(c *Conn) *app {
+	var tr analyzer.Transport
+	switch c.transport {
+	case event.TransportTCP:
+		tr = analyzer.TCP
+	case event.TransportUDP:
+		tr = analyzer.UDP
+	default:
+		return nil
+	}
+	_, rp := c.respEP()
+	var a *app
+	for _, an := range t.analyzers {
+		if an.Transports()&tr == 0 {
+			continue
+		}
+		if a == nil {
+			a = &app{t: t, c: c}
+			a.deliv[0] = streamDeliverer{a, true}
+			a.deliv[1] = streamDeliverer{a, false}
+			a.conn = analyzer.NewConn(c.uid, c.connID(), c.start, "", (*appSink)(a))
+		}
+		if slices.Contains(an.Ports(), rp) {
+			a.start(an)
+		} else {
+			a.cands = append(a.cands, candidate{a: an})
+		}
+	}
+	return a
+}
+
+func (a *app) start(an analyzer.Analyzer) *appSession {
+	conn := analyzer.NewConn(a.c.uid, a.c.connID(), a.c.start, an.Name(), (*appSink)(a))
+	a.sessions = append(a.sessions, appSession{name: an.Name(), s: an.NewSession(conn)})
+	return &a.sessions[len(a.sessions)-1]
+}
+
+// wants reports whether anyone needs the bytes of a direction.
+func (a *app) wants(isOrig bool) bool {
+	if a == nil {
+		return false
+	}
+	if len(a.cands) > 0 {
+		return true
+	}
+	d := dir(isOrig)
+	for i := range a.sessions {
+		if !a.sessions[i].dead && !a.sessions[i].skip[d] {
+			return true
+		}
+	}
+	return false
+}
+
+// stream delivers in-order TCP bytes of one direction.
+func (a *app) stream(isOrig bool, b []byte) {
+	d := dir(isOrig)
+	n := len(a.sessions)
+	for i := 0; i < n; i++ {
+		s := &a.sessions[i]
+		if !s.dead && !s.skip[d] {
+			s.s.Stream(a.ts, isOrig, b)
+		}
+	}
+	if len(a.cands) == 0 {
+		return
+	}
+	if room := analyzer.DetectBytes - len(a.detect[d]); room > 0 {
+		a.detect[d] = append(a.detect[d], b[:min(room, len(b))]...)
+	}
+	full := len(a.detect[d]) >= analyzer.DetectBytes
+	for i := 0; i < len(a.cands); i++ {
+		cd := &a.cands[i]
+		if cd.no[d] {
+			continue
+		}
+		switch cd.a.Detect(isOrig, a.detect[d]) {
+		case analyzer.Match:
+			an := cd.a
+			a.cands = slices.Delete(a.cands, i, i+1)
+			i--
+			s := a.start(an)
+			// Replay what the detector buffered, originator first.
+			if len(a.detect[0]) > 0 {
+				s.s.Stream(a.ts, true, a.detect[0])
+			}
+			if len(a.detect[1]) > 0 && !s.dead {
+				s.s.Stream(a.ts, false, a.detect[1])
+			}
+		case analyzer.NoMatch:
+			cd.no[d] = true
+		default:
+			if full {
+				cd.no[d] = true
+			}
+		}
+	}
+	a.pruneCands()
+}
+
+// pruneCands drops candidates that failed on both directions.
+func (a *app) pruneCands() {
+	a.cands = slices.DeleteFunc(a.cands, func(cd candidate) bool { return cd.no[0] && cd.no[1] })
+	if len(a.cands) == 0 {
+		a.detect[0], a.detect[1] = nil, nil
+	}
+}
+
+// gap tells sessions about missing bytes; detection gives up on the
+// direction (its first bytes are no longer contiguous).
+func (a *app) gap(isOrig bool, n uint64) {
+	d := dir(isOrig)
+	for i := range a.sessions {
+		s := &a.sessions[i]
+		if !s.dead && !s.skip[d] {
+			s.s.Gap(a.ts, isOrig, n)
+		}
+	}
+	for i := range a.cands {
+		a.cands[i].no[d] = true
+	}
+	a.pruneCands()
+}
+
+// datagram delivers one UDP payload.
+func (a *app) datagram(isOrig bool, b []byte) {
+	d := dir(isOrig)
+	n := len(a.sessions)
+	for i := 0; i < n; i++ {
+		s := &a.sessions[i]
+		if !s.dead && !s.skip[d] {
+			s.s.Datagram(a.ts, isOrig, b)
+		}
+	}
+	if len(a.cands) == 0 {
+		return
+	}
+	a.dgrams[d]++
+	for i := 0; i < len(a.cands); i++ {
+		cd := &a.cands[i]
+		if cd.no[d] {
+			continue
+		}
+		switch cd.a.Detect(isOrig, b) {
+		case analyzer.Match:
+			an := cd.a
+			a.cands = slices.Delete(a.cands, i, i+1)
+			i--
+			a.start(an).s.Datagram(a.ts, isOrig, b)
+		case analyzer.NoMatch:
+			cd.no[d] = true
+		default:
+			if a.dgrams[d] >= maxDetectDatagrams {
+				cd.no[d] = true
+			}
+		}
+	}
+	a.pruneCands()
+}
+
+func (a *app) end(ts int64) {
+	for i := range a.sessions {
+		if !a.sessions[i].dead {
+			a.sessions[i].s.End(ts)
+		}
+	}
+}
+
+// appSink is how sessions report; it is the app under another name so no
+// extra allocation is needed.
+type appSink app
+
+func (s *appSink) Emit(ev event.Event) {
+	a := (*app)(s)
+	if ev.Time == 0 {
+		ev.Time = a.ts
+	}
+	a.c.evSeq++
+	ev.Key, ev.Seq = a.c.uid, a.c.evSeq
+	a.t.out = append(a.t.out, ev)
+}
+
+func (s *appSink) Confirm(service string) {
+	a := (*app)(s)
+	if !slices.Contains(a.services, service) {
+		a.services = append(a.services, service)
+	}
+}
+
+func (s *appSink) Violation(service, reason string) {
+	a := (*app)(s)
+	for i := range a.sessions {
+		if a.sessions[i].name == service && !a.sessions[i].dead {
+			a.sessions[i].dead = true
+			a.sessions[i].s.End(a.ts)
+		}
+	}
+	a.services = slices.DeleteFunc(a.services, func(s string) bool { return s == service })
+	a.t.stats.Violations++
+}
+
+func (s *appSink) Weird(name, addl string, ts int64) {
+	a := (*app)(s)
+	if ts == 0 {
+		ts = a.ts
+	}
+	a.t.weirdAddl(a.c, name, addl, ts)
+}
+
+func (s *appSink) Skip(service string, isOrig bool) {
+	a := (*app)(s)
+	for i := range a.sessions {
+		if a.sessions[i].name == service {
+			a.sessions[i].skip[dir(isOrig)] = true
+		}
+	}
+}
+
+// streamDeliverer adapts an endpoint's reassembler output to the app.
+type streamDeliverer struct {
+	a      *app
+	isOrig bool
+}
+
+func (d streamDeliverer) data(seq uint64, b []byte) { d.a.stream(d.isOrig, b) }
+func (d streamDeliverer) gap(seq, n uint64)         { d.a.gap(d.isOrig, n) }
+
+// nopDeliverer is used when no analyzer is attached.
+type nopDeliverer struct{}
+
+func (nopDeliverer) data(uint64, []byte) {}
+func (nopDeliverer) gap(uint64, uint64)  {}

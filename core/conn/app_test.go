@@ -1,0 +1,221 @@
+package conn
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/weirnet/weir/core/analyzer"
+	"github.com/weirnet/weir/core/decode"
+	"github.com/weirnet/weir/core/event"
+)
+
+// recAnalyzer records what its sessions receive. It detects "HELLO" from
+// the originator, confirms on "OK" from the responder and reports a
+// violation on "BAD".
+type recAnalyzer struct {
+	ports    []uint16
+	sessions []*recSession
+}
+
+type recSession struct {
+	c          *analyzer.Conn
+	orig, resp bytes.Buffer
+	gaps       []string
+	ended      bool
+}
+
+func (a *recAnalyzer) Name() string                   { return "rec" }
+func (a *recAnalyzer) Transports() analyzer.Transport { return analyzer.TCP | analyzer.UDP }
+func (a *recAnalyzer) Ports() []uint16                { return a.ports }
+func (a *recAnalyzer) Detect(isOrig bool, b []byte) analyzer.Verdict {
+	if !isOrig {
+		return analyzer.NoMatch
+	}
+	if len(b) < 5 {
+		if strings.HasPrefix("HELLO", string(b)) {
+			return analyzer.NeedMore
+		}
+		return analyzer.NoMatch
+	}
+	if string(b[:5]) == "HELLO" {
+		return analyzer.Match
+	}
+	return analyzer.NoMatch
+}
+func (a *recAnalyzer) NewSession(c *analyzer.Conn) analyzer.Session {
+	s := &recSession{c: c}
+	a.sessions = append(a.sessions, s)
+	return s
+}
+func (s *recSession) Stream(ts int64, isOrig bool, b []byte) {
+	if isOrig {
+		s.orig.Write(b)
+	} else {
+		s.resp.Write(b)
+		if bytes.Contains(s.resp.Bytes(), []byte("OK")) {
+			s.c.Confirm()
+		}
+		if bytes.Contains(b, []byte("BAD")) {
+			s.c.Violation("bad reply")
+		}
+	}
+}
+func (s *recSession) Gap(ts int64, isOrig bool, n uint64) {
+	s.gaps = append(s.gaps, fmt.Sprintf("%v:%d", isOrig, n))
+	if isOrig {
+		s.orig.WriteString(fmt.Sprintf("<gap %d>", n))
+	}
+}
+func (s *recSession) Datagram(ts int64, isOrig bool, b []byte) { s.Stream(ts, isOrig, b) }
+func (s *recSession) End(ts int64)                             { s.ended = true }
+
+type dseg struct {
+	c2s      bool
+	flags    uint8
+	seq, ack uint32
+	data     string
+}
+
+// runApp runs a TCP exchange on port 80 (the scenarios use the client as
+// originator) through a tracker with the recording analyzer.
+func runApp(t *testing.T, an *recAnalyzer, port uint16, segs []dseg) (*event.Conn, *recAnalyzer) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Analyzers = []analyzer.Analyzer{an}
+	tr := NewTracker(cfg)
+	for i, s := range segs {
+		p := tcpPacket(seg{c2s: s.c2s, flags: s.flags, seq: s.seq, ack: s.ack, n: len(s.data), at: int64(i), win: 1000})
+		copy(p.Payload, s.data)
+		if s.c2s {
+			p.DstPort = port
+		} else {
+			p.SrcPort = port
+		}
+		tr.Packet(p, p.TS)
+	}
+	tr.Flush(t0 + 1e9)
+	var end *event.Conn
+	for _, ev := range tr.TakeEvents() {
+		if ev.Kind == event.KindConnEnd {
+			end = ev.Conn
+		}
+	}
+	return end, an
+}
+
+func handshake() []dseg {
+	return []dseg{
+		{c2s: true, flags: decode.SYN, seq: 100},
+		{flags: decode.SYN | decode.ACK, seq: 500, ack: 101},
+		{c2s: true, flags: decode.ACK, seq: 101, ack: 501},
+	}
+}
+
+func TestReassemblyInOrderAndDetection(t *testing.T) {
+	segs := append(handshake(),
+		dseg{c2s: true, flags: PA, seq: 101, ack: 501, data: "HELLO "},
+		dseg{c2s: true, flags: PA, seq: 107, ack: 501, data: "world"},
+		dseg{flags: PA, seq: 501, ack: 112, data: "OK"},
+	)
+	end, an := runApp(t, &recAnalyzer{}, 4444, segs)
+	if len(an.sessions) != 1 {
+		t.Fatalf("%d sessions, want 1 (content detection on a non-standard port)", len(an.sessions))
+	}
+	s := an.sessions[0]
+	if s.orig.String() != "HELLO world" || s.resp.String() != "OK" || !s.ended {
+		t.Errorf("orig %q resp %q ended %v", s.orig.String(), s.resp.String(), s.ended)
+	}
+	if len(end.Service) != 1 || end.Service[0] != "rec" {
+		t.Errorf("service %v, want [rec]", end.Service)
+	}
+}
+
+func TestReassemblyOutOfOrderAndOverlap(t *testing.T) {
+	segs := append(handshake(),
+		dseg{c2s: true, flags: PA, seq: 107, ack: 501, data: "world"},  // early
+		dseg{c2s: true, flags: PA, seq: 109, ack: 501, data: "XXXX!"},  // overlaps "rld", extends with "X!"... first copy wins
+		dseg{c2s: true, flags: PA, seq: 101, ack: 501, data: "HELLO "}, // fills the hole
+	)
+	_, an := runApp(t, &recAnalyzer{}, 4444, segs)
+	if len(an.sessions) != 1 {
+		t.Fatalf("%d sessions", len(an.sessions))
+	}
+	if got := an.sessions[0].orig.String(); got != "HELLO worldX!" {
+		t.Errorf("stream %q, want %q (in order, first copy wins)", got, "HELLO worldX!")
+	}
+}
+
+func TestReassemblyGapDelivered(t *testing.T) {
+	segs := append(handshake(),
+		dseg{c2s: true, flags: PA, seq: 101, ack: 501, data: "HELLO "},
+		dseg{c2s: true, flags: PA, seq: 117, ack: 501, data: "tail"}, // 10 bytes missing before
+		dseg{flags: decode.ACK, seq: 501, ack: 121},
+	)
+	end, an := runApp(t, &recAnalyzer{}, 4444, segs)
+	if len(an.sessions) != 1 {
+		t.Fatalf("%d sessions", len(an.sessions))
+	}
+	if got := an.sessions[0].orig.String(); got != "HELLO <gap 10>tail" {
+		t.Errorf("stream %q", got)
+	}
+	if end.MissedBytes != 10 || !strings.Contains(end.History, "G") {
+		t.Errorf("missed_bytes %d history %q, want 10 and a G", end.MissedBytes, end.History)
+	}
+}
+
+func TestPortHintAndViolation(t *testing.T) {
+	segs := append(handshake(),
+		dseg{c2s: true, flags: PA, seq: 101, ack: 501, data: "garbage"},
+		dseg{flags: PA, seq: 501, ack: 108, data: "BAD"},
+	)
+	end, an := runApp(t, &recAnalyzer{ports: []uint16{80}}, 80, segs)
+	if len(an.sessions) != 1 {
+		t.Fatalf("port hint did not start the analyzer: %d sessions", len(an.sessions))
+	}
+	if len(end.Service) != 0 {
+		t.Errorf("service %v after a violation, want none", end.Service)
+	}
+	// Without the port hint, garbage is never handed to the analyzer.
+	_, an2 := runApp(t, &recAnalyzer{}, 80, segs)
+	if len(an2.sessions) != 0 {
+		t.Errorf("garbage on port 80 started %d sessions", len(an2.sessions))
+	}
+}
+
+func TestReassemblyBounded(t *testing.T) {
+	cfg := DefaultConfig()
+	an := &recAnalyzer{}
+	cfg.Analyzers = []analyzer.Analyzer{an}
+	cfg.MaxReassemblyBytes = 4096
+	tr := NewTracker(cfg)
+	for i, s := range handshake() {
+		p := tcpPacket(seg{c2s: s.c2s, flags: s.flags, seq: s.seq, ack: s.ack, at: int64(i), win: 1000})
+		p.DstPort, p.SrcPort = 4444, 40000
+		if !s.c2s {
+			p.SrcPort, p.DstPort = 4444, 40000
+		}
+		tr.Packet(p, p.TS)
+	}
+	// First segment so detection starts, then a hole and a flood above it.
+	first := tcpPacket(seg{c2s: true, flags: PA, seq: 101, ack: 501, n: 5, at: 5, win: 1000})
+	copy(first.Payload, "HELLO")
+	first.DstPort = 4444
+	tr.Packet(first, first.TS)
+	for i := 0; i < 1000; i++ {
+		p := tcpPacket(seg{c2s: true, flags: PA, seq: uint32(2000 + i*1000), ack: 501, n: 1000, at: 6, win: 1000})
+		p.DstPort = 4444
+		tr.Packet(p, p.TS)
+	}
+	if tr.heldTotal > 4096 {
+		t.Fatalf("held %d bytes, bound is 4096", tr.heldTotal)
+	}
+	if tr.Stats().ReassemblyRangesDropped == 0 {
+		t.Error("no drops counted")
+	}
+	tr.Flush(t0 + 1e9)
+	if tr.heldTotal != 0 {
+		t.Errorf("%d bytes still held after flush", tr.heldTotal)
+	}
+}
