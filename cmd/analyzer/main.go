@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/weirnet/weir/core/analyzer"
+	_ "github.com/weirnet/weir/core/analyzer/all"
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/conn"
 	"github.com/weirnet/weir/core/decode"
@@ -246,6 +248,11 @@ func engineConfig(f config.File) (engine.Config, error) {
 		}
 		cc.LocalNets = nets
 	}
+	ans, err := buildAnalyzers(&f)
+	if err != nil {
+		return engine.Config{}, err
+	}
+	cc.Analyzers = ans
 	return engine.Config{
 		Workers: f.Engine.Workers,
 		Decode: decode.Config{
@@ -256,4 +263,37 @@ func engineConfig(f config.File) (engine.Config, error) {
 		},
 		Conn: cc,
 	}, nil
+}
+
+// buildAnalyzers instantiates every registered analyzer that the
+// configuration does not disable, with its [analyzer.NAME] table.
+func buildAnalyzers(f *config.File) ([]analyzer.Analyzer, error) {
+	reg := analyzer.Default()
+	var out []analyzer.Analyzer
+	for _, name := range reg.Names() {
+		fac, _ := reg.Get(name)
+		decode, enabled, err := f.AnalyzerConfig(name)
+		if err != nil {
+			return nil, err
+		}
+		if !enabled {
+			continue
+		}
+		a, err := fac.New(decode)
+		if err != nil {
+			return nil, fmt.Errorf("analyzer/%s: %w", name, err)
+		}
+		if in, ok := a.(analyzer.Initializer); ok {
+			if err := in.Init(); err != nil {
+				return nil, fmt.Errorf("analyzer/%s: %w", name, err)
+			}
+		}
+		out = append(out, a)
+	}
+	for name := range f.Analyzers {
+		if _, ok := reg.Get(name); !ok {
+			return nil, fmt.Errorf("config: [analyzer.%s]: no such analyzer (have %s)", name, strings.Join(reg.Names(), ", "))
+		}
+	}
+	return out, nil
 }

@@ -38,6 +38,53 @@ type File struct {
 	Engine Engine `toml:"engine"`
 	Conn   Conn   `toml:"conn"`
 	Decode Decode `toml:"decode"`
+	// Analyzers holds per-protocol tables ([analyzer.http] ...), decoded
+	// by each analyzer's factory. A table may set enabled = false.
+	Analyzers map[string]toml.Primitive `toml:"analyzer"`
+
+	md   toml.MetaData
+	path string
+}
+
+// AnalyzerConfig returns a decode function for the [analyzer.NAME] table
+// (nil-safe: without a table the analyzer keeps its defaults) and whether
+// the analyzer is enabled. Unknown keys in the table are an error naming
+// the key and the file.
+func (f *File) AnalyzerConfig(name string) (decode func(v any) error, enabled bool, err error) {
+	prim, ok := f.Analyzers[name]
+	if !ok {
+		return nil, true, nil
+	}
+	var en struct {
+		Enabled *bool `toml:"enabled"`
+	}
+	if err := f.md.PrimitiveDecode(prim, &en); err != nil {
+		return nil, false, fmt.Errorf("config %s: [analyzer.%s]: %w", f.path, name, err)
+	}
+	if en.Enabled != nil && !*en.Enabled {
+		return nil, false, nil
+	}
+	return func(v any) error {
+		if err := f.md.PrimitiveDecode(prim, v); err != nil {
+			return fmt.Errorf("config %s: [analyzer.%s]: %w", f.path, name, err)
+		}
+		return f.checkUndecoded("analyzer." + name)
+	}, true, nil
+}
+
+// checkUndecoded reports keys under prefix that nothing decoded.
+func (f *File) checkUndecoded(prefix string) error {
+	var bad []string
+	for _, k := range f.md.Undecoded() {
+		ks := k.String()
+		if strings.HasPrefix(ks, prefix+".") && !strings.HasSuffix(ks, ".enabled") {
+			bad = append(bad, ks)
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("config %s: unknown key %s", f.path, strings.Join(bad, ", "))
+	}
+	return nil
 }
 
 // Output says where and how logs are written.
@@ -99,11 +146,16 @@ func Load(path string) (File, error) {
 	if err != nil {
 		return f, fmt.Errorf("config %s: %w", path, err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
+	f.md, f.path = md, path
+	var keys []string
+	for _, k := range md.Undecoded() {
+		// Analyzer tables are decoded later by their analyzers.
+		if len(k) > 0 && k[0] == "analyzer" {
+			continue
 		}
+		keys = append(keys, k.String())
+	}
+	if len(keys) > 0 {
 		return f, fmt.Errorf("config %s: unknown key %s", path, strings.Join(keys, ", "))
 	}
 	return f, f.Validate()

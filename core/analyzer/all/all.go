@@ -1,0 +1,3 @@
+// Package all links every built-in protocol analyzer into the binary: the
+// feature set is this import list (one blank import per protocol).
+package all
