@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -63,9 +65,17 @@ type options struct {
 	isoTime  bool
 	cfgPath  string
 	quiet    bool
+	cpuProf  string
+	memProf  string
 }
 
 func main() {
+	// The connection table is a large, long-lived, pointer-rich heap: a
+	// less eager collector trades some memory for a lot of CPU. GOGC in
+	// the environment still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(300)
+	}
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
@@ -83,6 +93,8 @@ func run(args []string, stderr io.Writer) int {
 	fs.BoolVar(&o.isoTime, "iso-time", false, "JSON logs: write ts as ISO 8601 instead of epoch seconds")
 	fs.StringVar(&o.cfgPath, "c", "", "read configuration from `weir.toml`")
 	fs.BoolVar(&o.quiet, "q", false, "no progress bar and no summary")
+	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile to `FILE` (for performance work)")
+	fs.StringVar(&o.memProf, "memprofile", "", "write a heap profile to `FILE` at the end")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -100,6 +112,23 @@ func run(args []string, stderr io.Writer) int {
 	if len(o.reads) == 0 {
 		fmt.Fprintln(stderr, "analyzer: nothing to read: give capture files with -r (see analyzer --help)")
 		return 2
+	}
+	if o.cpuProf != "" {
+		f, err := os.Create(o.cpuProf)
+		if err != nil {
+			fmt.Fprintf(stderr, "analyzer: %v\n", err)
+			return 1
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if o.memProf != "" {
+		defer func() {
+			if f, err := os.Create(o.memProf); err == nil {
+				pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}()
 	}
 	if err := replay(o, stderr); err != nil {
 		fmt.Fprintf(stderr, "analyzer: %v\n", err)

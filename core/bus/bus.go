@@ -82,6 +82,9 @@ func (b *Bus) Deliver(batch []event.Event) error {
 	}
 	for i := range b.subs {
 		s := &b.subs[i]
+		if cap(s.buf) < len(batch) {
+			s.buf = make([]event.Event, 0, len(batch))
+		}
 		s.buf = s.buf[:0]
 		for _, ev := range batch {
 			if s.kinds[ev.Kind] {

@@ -40,6 +40,10 @@ type Config struct {
 	// and counted.
 	MaxConns int
 
+	// EmitConnStart publishes a ConnStart event for every new connection
+	// (only when a plugin subscribes: it costs an allocation per flow).
+	EmitConnStart bool
+
 	LocalNets         *flow.Nets
 	UIDSeed           uint64
 	CommunityIDSeed   uint16

@@ -43,16 +43,10 @@ type Tracker struct {
 
 	timerSeq         uint64
 	lruHead, lruTail *Conn // most recent at head
-	serials          map[serialKey]uint32
 
 	analyzers []analyzer.Analyzer
 	lim       limits
 	heldTotal int64
-}
-
-type serialKey struct {
-	k  flow.Key
-	ts int64
 }
 
 // NewTracker returns a tracker with the given configuration.
@@ -68,7 +62,6 @@ func NewTracker(cfg Config) *Tracker {
 		cfg:       cfg,
 		conns:     make(map[flow.Key]*Conn, hint),
 		uids:      flow.NewUIDGen(cfg.UIDSeed),
-		serials:   make(map[serialKey]uint32),
 		analyzers: cfg.Analyzers,
 	}
 	t.lim = limits{maxSegs: cfg.MaxReassemblyRanges, maxBytes: cfg.MaxReassemblyBytes,
@@ -127,12 +120,18 @@ func (t *Tracker) Packet(p *decode.Packet, now int64) {
 	key, srcIsB := flow.MakeKey(p.Src, p.Dst, sp, dp, p.Proto)
 
 	c := t.conns[key]
+	var serial uint32
 	if c != nil && p.Proto == 6 && t.tcpIsReuse(c, p) {
+		// The only way two connections of one key share a start time:
+		// the uid must still differ.
+		if c.start == p.TS {
+			serial = c.serial + 1
+		}
 		t.remove(c, p.TS)
 		c = nil
 	}
 	if c == nil {
-		c = t.newConn(&key, p, srcIsB, sp, dp, icmpOneWay)
+		c = t.newConn(&key, p, srcIsB, sp, dp, icmpOneWay, serial)
 	} else {
 		t.touch(c)
 	}
@@ -156,7 +155,7 @@ func (t *Tracker) Packet(p *decode.Packet, now int64) {
 	}
 }
 
-func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp uint16, oneWay bool) *Conn {
+func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp uint16, oneWay bool, serial uint32) *Conn {
 	if t.cfg.MaxConns > 0 && len(t.conns) >= t.cfg.MaxConns && t.lruTail != nil {
 		t.stats.EvictedByLimit++
 		victim := t.lruTail
@@ -203,9 +202,7 @@ func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp u
 		c.flipRoles()
 	}
 
-	sk := serialKey{*key, p.TS}
-	c.serial = t.serials[sk]
-	t.serials[sk] = c.serial + 1
+	c.serial = serial
 	c.uid = t.uids.UID(key, p.TS, c.serial)
 
 	t.conns[*key] = c
@@ -223,7 +220,9 @@ func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp u
 	default:
 		t.setInactivity(c, int64(t.cfg.UnknownInactivity))
 	}
-	t.emit(c, event.KindConnStart, p.TS, &event.Conn{UID: c.uid, ID: c.connID(), Start: c.start})
+	if t.cfg.EmitConnStart {
+		t.emit(c, event.KindConnStart, p.TS, &event.Conn{UID: c.uid, ID: c.connID(), Start: c.start})
+	}
 	return c
 }
 
@@ -326,7 +325,6 @@ func (t *Tracker) Flush(now int64) {
 		t.remove(c, now)
 	}
 	t.tq = t.tq[:0]
-	clear(t.serials)
 }
 
 // remove logs and forgets a connection.
@@ -352,9 +350,6 @@ func (t *Tracker) remove(c *Conn, now int64) {
 	c.gen++
 	t.stats.ConnsRemoved++
 	t.free = append(t.free, c)
-	if len(t.conns) == 0 {
-		clear(t.serials)
-	}
 }
 
 func (c *Conn) connID() event.ConnID {

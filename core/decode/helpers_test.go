@@ -52,10 +52,6 @@ func udpLayer(net gopacket.NetworkLayer) *layers.UDP {
 	return u
 }
 
-func ethLayer(t layers.EthernetType) *layers.Ethernet {
-	return &layers.Ethernet{SrcMAC: mac1, DstMAC: mac2, EthernetType: t}
-}
-
 // ipv4TCP is an IPv4 datagram (no link header) carrying TCP and payload.
 func ipv4TCP(tb testing.TB, payload []byte) []byte {
 	ip := ipv4Layer(layers.IPProtocolTCP)

@@ -42,11 +42,11 @@ type Packet struct {
 	Truncated   bool // fewer bytes captured than the headers claim
 	BadChecksum bool // transport checksum verified and wrong (only when checking is on)
 
-	// Added by the decoder's owner (see README.md).
-
 	// ExtraWeird holds anomalies Zeek reports while it still processes the
-	// packet (fragment overlaps, UDP length mismatch, ...). It may be set
-	// whatever the Status; Weird names the one anomaly that stopped decoding.
+	// packet (fragment overlaps, UDP length mismatch, ...; see README.md). It
+	// may be set whatever the Status, Fragment and Weird included, and the
+	// caller reports each member; Weird names the one anomaly that stopped
+	// decoding.
 	ExtraWeird WeirdSet
 }
 
