@@ -218,6 +218,44 @@ func TestTCPStates(t *testing.T) {
 			state: "S0", history: "Sc", op: 1, origIsCli: true,
 		},
 		{
+			name:  "multi-flag SYN+FIN (Q)",
+			segs:  []seg{{c2s: true, flags: S | F, seq: ci, at: 0}},
+			state: "SH", history: "Q", op: 1, origIsCli: true,
+		},
+		{
+			name: "FIN+RST (I)",
+			segs: []seg{
+				{c2s: true, flags: S, seq: ci, at: 0},
+				{flags: SA, seq: si, ack: ci + 1, at: 1},
+				{c2s: true, flags: F | R | A, seq: ci + 1, ack: si + 1, at: 2},
+			},
+			state: "RSTO", history: "ShI", op: 2, rp: 1, origIsCli: true,
+		},
+		{
+			// The SYN-ACK from port 80 makes the server the responder at
+			// once (likely server port); the late SYN leaves the
+			// originator in SYN_SENT, so Zeek calls it OTH.
+			name: "SYN-ACK seen before SYN: flipped by port (^)",
+			segs: []seg{
+				{flags: SA, seq: si, ack: ci + 1, at: 0},
+				{c2s: true, flags: S, seq: ci, at: 1},
+				{c2s: true, flags: A, seq: ci + 1, ack: si + 1, at: 2},
+			},
+			state: "OTH", history: "^hSA", op: 2, rp: 1, origIsCli: true,
+		},
+		{
+			name: "FIN repeated at a new sequence number repeats F",
+			segs: []seg{
+				{c2s: true, flags: S, seq: ci, at: 0},
+				{flags: SA, seq: si, ack: ci + 1, at: 1},
+				{c2s: true, flags: A, seq: ci + 1, ack: si + 1, at: 2},
+				{c2s: true, flags: FA, seq: ci + 1, ack: si + 1, at: 3},
+				{c2s: true, flags: PA, seq: ci + 1, ack: si + 1, n: 10, at: 4},
+				{c2s: true, flags: FA, seq: ci + 11, ack: si + 1, at: 5},
+			},
+			state: "S2", history: "ShAFDF", ob: 10, op: 5, rp: 1, origIsCli: true,
+		},
+		{
 			name: "zero window",
 			segs: []seg{
 				{c2s: true, flags: S, seq: ci, at: 0},
@@ -328,5 +366,17 @@ func TestTrackerNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%.1f allocations per packet pair on an established connection, want 0", allocs)
+	}
+}
+
+// A SYN with a new initial sequence number on a live 5-tuple starts a new
+// connection (Zeek's IsReuse) and both get distinct uids.
+func TestSYNWithNewSeqIsReuse(t *testing.T) {
+	got := runTCP(t, []seg{
+		{c2s: true, flags: S, seq: 1000, at: 0, win: 100},
+		{c2s: true, flags: S, seq: 9000, at: 1000, win: 100},
+	})
+	if len(got) != 2 || got[0].UID == got[1].UID {
+		t.Fatalf("got %d connections, want 2 with distinct uids", len(got))
 	}
 }
