@@ -99,6 +99,13 @@ type Sink interface {
 	// Skip stops delivering one direction's data to the session (it has
 	// what it needs), so bulk transfers cost little.
 	Skip(service string, isOrig bool)
+	// Start attaches the named analyzer to the connection from the next
+	// byte on (STARTTLS hands the stream to "ssl"). It reports false if
+	// no such analyzer is configured.
+	Start(name string) bool
+	// Redetect restarts content detection on the bytes that follow (an
+	// HTTP CONNECT tunnel carries another protocol).
+	Redetect()
 }
 
 // NewConn binds a session's Conn to a sink. Used by the tracker and by
@@ -121,3 +128,11 @@ func (c *Conn) Weird(name, addl string, ts int64) { c.sink.Weird(name, addl, ts)
 
 // Skip stops delivery of one direction to this session.
 func (c *Conn) Skip(isOrig bool) { c.sink.Skip(c.name, isOrig) }
+
+// StartAnalyzer attaches another analyzer from the next byte on, as after
+// STARTTLS. It reports false if that analyzer is not configured.
+func (c *Conn) StartAnalyzer(name string) bool { return c.sink.Start(name) }
+
+// Redetect restarts protocol detection on the bytes that follow, as for
+// an HTTP CONNECT tunnel.
+func (c *Conn) Redetect() { c.sink.Redetect() }

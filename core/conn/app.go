@@ -279,3 +279,44 @@ type nopDeliverer struct{}
 
 func (nopDeliverer) data(uint64, []byte) {}
 func (nopDeliverer) gap(uint64, uint64)  {}
+
+func (s *appSink) Start(name string) bool {
+	a := (*app)(s)
+	for i := range a.sessions {
+		if a.sessions[i].name == name && !a.sessions[i].dead {
+			return true
+		}
+	}
+	for _, an := range a.t.analyzers {
+		if an.Name() == name {
+			a.start(an)
+			return true
+		}
+	}
+	return false
+}
+
+func (s *appSink) Redetect() {
+	a := (*app)(s)
+	var tr analyzer.Transport = analyzer.TCP
+	if a.c.transport == event.TransportUDP {
+		tr = analyzer.UDP
+	}
+	a.cands = a.cands[:0]
+	a.detect[0], a.detect[1] = nil, nil
+	a.dgrams = [2]int{}
+	for _, an := range a.t.analyzers {
+		if an.Transports()&tr == 0 {
+			continue
+		}
+		running := false
+		for i := range a.sessions {
+			if a.sessions[i].name == an.Name() && !a.sessions[i].dead {
+				running = true
+			}
+		}
+		if !running {
+			a.cands = append(a.cands, candidate{a: an})
+		}
+	}
+}
