@@ -303,11 +303,10 @@ func appendTSVString(dst []byte, s string, inSet bool) []byte {
 		dst = append(dst, '\\', 'x', hexLower[s[0]>>4], hexLower[s[0]&0xf])
 		s = s[1:]
 	}
-	plain := &tsvPlain
+	plain, i := &tsvPlain, plainPrefix(s, '\\', '\\')
 	if inSet {
-		plain = &tsvSetPlain
+		plain, i = &tsvSetPlain, plainPrefix(s, '\\', tsvSetSeparator)
 	}
-	i := 0
 	for i < len(s) && plain[s[i]] {
 		i++
 	}
@@ -332,6 +331,34 @@ func appendTSVString(dst []byte, s string, inSet bool) []byte {
 	}
 	return appendEscapedUTF8(dst, s[start:], true)
 }
+
+// Bit tricks on eight bytes at a time, for plainPrefix.
+const (
+	ones   = 0x0101010101010101
+	highs  = 0x8080808080808080
+	spaces = ones * 0x20
+)
+
+// plainPrefix returns a multiple of 8 up to which s surely needs no
+// escaping: every byte is in 0x20..0x7e and is neither a nor b. It checks
+// eight bytes at a time; the caller finishes byte by byte.
+func plainPrefix(s string, a, b byte) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		bad := (x - spaces) & ^x & highs            // a byte below 0x20
+		bad |= ((x + ones*(0x7f-0x7e)) | x) & highs // a byte above 0x7e
+		bad |= hasZero(x^(ones*uint64(a))) | hasZero(x^(ones*uint64(b)))
+		if bad != 0 {
+			break
+		}
+	}
+	return i
+}
+
+// hasZero is non-zero if a byte of x is zero.
+func hasZero(x uint64) uint64 { return (x - ones) & ^x & highs }
 
 // appendEscapedUTF8 implements Zeek's UTF-8 escaping (util::escape_utf8)
 // for one stretch of a TSV value: if every character is printable ASCII or
@@ -407,7 +434,7 @@ var jsonPlain = func() (t [256]bool) {
 // reads \\xNN: "\\xd4\\x9a k".
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
-	i := 0
+	i := plainPrefix(s, '"', '\\')
 	for i < len(s) && jsonPlain[s[i]] {
 		i++
 	}
@@ -459,7 +486,11 @@ func appendUint(b []byte, v uint64) []byte {
 		n--
 	}
 	l := len(b)
-	b = append(b, zeros[:n]...)
+	if cap(b)-l >= n {
+		b = b[:l+n] // the common case: no copy, the digits are written below
+	} else {
+		b = append(b, zeros[:n]...)
+	}
 	i := l + n
 	for v >= 100 {
 		q := v / 100

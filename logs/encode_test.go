@@ -286,3 +286,30 @@ func TestAppendUint(t *testing.T) {
 		}
 	}
 }
+
+// plainPrefix must never claim a byte plain that tsvPlain does not.
+func FuzzPlainPrefix(f *testing.F) {
+	f.Add("0123456789abcdefghij")
+	f.Add("abcdefg\\hijklmnop")
+	f.Add("abcdefgh,ijklmnop\"")
+	f.Add("\x7f\x80\xff\x1f\x20\x7e~~~~~~~~~~")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, tc := range []struct {
+			table *[256]bool
+			a, b  byte
+		}{
+			{&tsvPlain, '\\', '\\'},
+			{&tsvSetPlain, '\\', ','},
+			{&jsonPlain, '"', '\\'},
+		} {
+			want := 0
+			for want < len(s) && tc.table[s[want]] {
+				want++
+			}
+			got := plainPrefix(s, tc.a, tc.b)
+			if got%8 != 0 || got > want || want-got >= 8 {
+				t.Fatalf("plainPrefix(%q, %q, %q) = %d, plain bytes %d", s, tc.a, tc.b, got, want)
+			}
+		}
+	})
+}

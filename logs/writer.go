@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"unsafe"
 
 	"github.com/weirnet/weir/logs/schema"
@@ -100,7 +101,8 @@ const closedRecord = math.MaxInt
 // goroutine that compresses and writes it while the next one fills, so the
 // caller's goroutine only encodes. Flush pushes out what is buffered.
 //
-// A Writer is not safe for concurrent use.
+// Close must be called: besides finishing the file it stops the Writer's
+// goroutine. A Writer is not safe for concurrent use.
 type Writer struct {
 	log    *schema.Log
 	fields []field
@@ -194,7 +196,7 @@ func writable(t schema.Type) bool {
 		schema.Interval, schema.String, schema.Enum, schema.Port, schema.Addr:
 		return true
 	case schema.Set, schema.Vector:
-		return t.Elem == schema.String || t.Elem == schema.Enum
+		return t.Elem == schema.String || t.Elem == schema.Enum || t.Elem == schema.Interval || t.Elem == schema.Count
 	}
 	return false
 }
@@ -477,12 +479,11 @@ func (w *Writer) badValue(k schema.Kind) {
 
 // noField handles a value with no field to fill: outside a record it
 // panics, past the last field it is counted for End to report.
-func (w *Writer) noField(kind string) bool {
+func (w *Writer) noField(kind string) {
 	if !w.inRecord() {
 		panic(fmt.Sprintf("logs: %s: %s value written outside Begin/End", w.log.Path, kind))
 	}
 	w.extra++
-	return false
 }
 
 func (w *Writer) mismatch(got string) {
@@ -718,4 +719,75 @@ func (w *Writer) StringSet(ss []string) {
 		}
 		w.buf = appendTSVString(w.buf, s, true)
 	}
+}
+
+// IntervalVector writes a vector[interval] (or set[interval]) field, such
+// as dns.log's TTLs; values are nanoseconds.
+func (w *Writer) IntervalVector(ns []int64) {
+	if !w.containerOf(schema.Interval, "vector[interval]") {
+		return
+	}
+	if w.json {
+		w.buf = append(w.buf, '[')
+		for i, v := range ns {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.buf = appendExactSeconds(w.buf, v)
+		}
+		w.buf = append(w.buf, ']')
+		return
+	}
+	if len(ns) == 0 {
+		w.buf = append(w.buf, tsvEmpty...)
+		return
+	}
+	for i, v := range ns {
+		if i > 0 {
+			w.buf = append(w.buf, tsvSetSeparator)
+		}
+		w.buf = appendSeconds(w.buf, v)
+	}
+}
+
+// CountVector writes a vector[count] (or set[count]) field.
+func (w *Writer) CountVector(vs []uint64) {
+	if !w.containerOf(schema.Count, "vector[count]") {
+		return
+	}
+	if w.json {
+		w.buf = append(w.buf, '[')
+	} else if len(vs) == 0 {
+		w.buf = append(w.buf, tsvEmpty...)
+		return
+	}
+	for i, v := range vs {
+		if i > 0 {
+			if w.json {
+				w.buf = append(w.buf, ',')
+			} else {
+				w.buf = append(w.buf, tsvSetSeparator)
+			}
+		}
+		w.buf = strconv.AppendUint(w.buf, v, 10)
+	}
+	if w.json {
+		w.buf = append(w.buf, ']')
+	}
+}
+
+// containerOf checks the next field is a set or vector of elem, writes its
+// key and advances; it reports false when there is no next field.
+func (w *Writer) containerOf(elem schema.Kind, what string) bool {
+	i := w.next
+	if i >= len(w.fields) {
+		w.noField(what)
+		return false
+	}
+	if f := w.fields[i]; f.kind != schema.Set && f.kind != schema.Vector || f.elem != elem {
+		w.mismatch(what)
+	}
+	w.next = i + 1
+	w.appendKey(w.fields[i].key)
+	return true
 }
