@@ -23,6 +23,41 @@ type app struct {
 	services []string  // confirmed, in confirmation order
 	ts       int64     // network time of the data being delivered
 	deliv    [2]streamDeliverer
+	tap      bool // publish raw StreamData/Datagram events for plugins
+	tapSeq   [2]uint64
+}
+
+// Tap asks for raw payload events (StreamData for TCP, Datagram for UDP) of
+// connections to the given responder ports or with the given confirmed
+// services; plugins that analyze their own protocols subscribe this way.
+type Tap struct {
+	Transport analyzer.Transport
+	Ports     []uint16
+	Services  []string
+}
+
+// publish emits a raw data event; the bytes are copied (the event owns them).
+func (a *app) publish(kind event.Kind, isOrig bool, b []byte, gap uint64) {
+	d := dir(isOrig)
+	ev := event.Event{Kind: kind, Data: &event.Data{UID: a.c.uid, ID: a.c.connID(), IsOrig: isOrig,
+		Seq: a.tapSeq[d], Gap: gap, Bytes: append([]byte(nil), b...)}}
+	a.tapSeq[d] += gap + uint64(len(b))
+	(*appSink)(a).Emit(ev)
+}
+
+// tapServices turns the tap on when a confirmed service is tapped.
+func (a *app) tapServices() {
+	if a.tap {
+		return
+	}
+	for i := range a.t.cfg.Taps {
+		for _, s := range a.t.cfg.Taps[i].Services {
+			if slices.Contains(a.services, s) {
+				a.tap = true
+				return
+			}
+		}
+	}
 }
 
 type appSession struct {
@@ -59,16 +94,29 @@ func (t *Tracker) newApp(c *Conn) *app {
 	}
 	_, rp := c.respEP()
 	var a *app
-	for _, an := range t.analyzers {
-		if an.Transports()&tr == 0 {
-			continue
-		}
+	mk := func() {
 		if a == nil {
 			a = &app{t: t, c: c}
 			a.deliv[0] = streamDeliverer{a, true}
 			a.deliv[1] = streamDeliverer{a, false}
 			a.conn = analyzer.NewConn(c.uid, c.connID(), c.start, "", (*appSink)(a))
 		}
+	}
+	for i := range t.cfg.Taps {
+		tp := &t.cfg.Taps[i]
+		if tp.Transport&tr == 0 {
+			continue
+		}
+		if slices.Contains(tp.Ports, rp) {
+			mk()
+			a.tap = true
+		}
+	}
+	for _, an := range t.analyzers {
+		if an.Transports()&tr == 0 {
+			continue
+		}
+		mk()
 		if slices.Contains(an.Ports(), rp) {
 			a.start(an)
 		} else {
@@ -89,7 +137,7 @@ func (a *app) wants(isOrig bool) bool {
 	if a == nil {
 		return false
 	}
-	if len(a.cands) > 0 {
+	if len(a.cands) > 0 || a.tap {
 		return true
 	}
 	d := dir(isOrig)
@@ -104,6 +152,9 @@ func (a *app) wants(isOrig bool) bool {
 // stream delivers in-order TCP bytes of one direction.
 func (a *app) stream(isOrig bool, b []byte) {
 	d := dir(isOrig)
+	if a.tap {
+		a.publish(event.KindStreamData, isOrig, b, 0)
+	}
 	n := len(a.sessions)
 	for i := 0; i < n; i++ {
 		s := &a.sessions[i]
@@ -159,6 +210,9 @@ func (a *app) pruneCands() {
 // direction (its first bytes are no longer contiguous).
 func (a *app) gap(isOrig bool, n uint64) {
 	d := dir(isOrig)
+	if a.tap {
+		a.publish(event.KindStreamData, isOrig, nil, n)
+	}
 	for i := range a.sessions {
 		s := &a.sessions[i]
 		if !s.dead && !s.skip[d] {
@@ -174,6 +228,9 @@ func (a *app) gap(isOrig bool, n uint64) {
 // datagram delivers one UDP payload.
 func (a *app) datagram(isOrig bool, b []byte) {
 	d := dir(isOrig)
+	if a.tap {
+		a.publish(event.KindDatagram, isOrig, b, 0)
+	}
 	n := len(a.sessions)
 	for i := 0; i < n; i++ {
 		s := &a.sessions[i]
@@ -233,6 +290,7 @@ func (s *appSink) Confirm(service string) {
 	a := (*app)(s)
 	if !slices.Contains(a.services, service) {
 		a.services = append(a.services, service)
+		a.tapServices()
 	}
 }
 

@@ -219,3 +219,39 @@ func TestReassemblyBounded(t *testing.T) {
 		t.Errorf("%d bytes still held after flush", tr.heldTotal)
 	}
 }
+
+// A port tap publishes the reassembled stream as StreamData events, with
+// offsets, even without any analyzer.
+func TestStreamDataTap(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Taps = []Tap{{Transport: analyzer.TCP, Ports: []uint16{6379}}}
+	tr := NewTracker(cfg)
+	segs := append(handshake(),
+		dseg{c2s: true, flags: PA, seq: 107, ack: 501, data: "world"},
+		dseg{c2s: true, flags: PA, seq: 101, ack: 501, data: "hello "},
+		dseg{flags: PA, seq: 501, ack: 112, data: "+OK"},
+	)
+	for i, s := range segs {
+		p := tcpPacket(seg{c2s: s.c2s, flags: s.flags, seq: s.seq, ack: s.ack, n: len(s.data), at: int64(i), win: 1000})
+		copy(p.Payload, s.data)
+		if s.c2s {
+			p.DstPort = 6379
+		} else {
+			p.SrcPort = 6379
+		}
+		tr.Packet(p, p.TS)
+	}
+	var orig, resp string
+	for _, ev := range tr.TakeEvents() {
+		if ev.Kind == event.KindStreamData {
+			if ev.Data.IsOrig {
+				orig += fmt.Sprintf("%d:%s|", ev.Data.Seq, ev.Data.Bytes)
+			} else {
+				resp += fmt.Sprintf("%d:%s|", ev.Data.Seq, ev.Data.Bytes)
+			}
+		}
+	}
+	if orig != "0:hello |6:world|" || resp != "0:+OK|" {
+		t.Errorf("stream data orig %q resp %q", orig, resp)
+	}
+}

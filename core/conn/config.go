@@ -34,6 +34,8 @@ type Config struct {
 	// shared by all workers: Detect and NewSession must be safe for
 	// concurrent use (sessions are not shared).
 	Analyzers []analyzer.Analyzer
+	// Taps publish raw payload events for plugins (see Tap).
+	Taps []Tap
 
 	// MaxConns bounds the live connections of one tracker. When it is hit
 	// the connection idle the longest is removed early (logged as usual)

@@ -79,7 +79,7 @@ func NewTracker(cfg Config) *Tracker {
 func (t *Tracker) appFor(c *Conn) *app {
 	if !c.appTried {
 		c.appTried = true
-		if len(t.analyzers) > 0 {
+		if len(t.analyzers) > 0 || len(t.cfg.Taps) > 0 {
 			c.app = t.newApp(c)
 		}
 	}
