@@ -25,8 +25,6 @@ import (
 	"github.com/weirnet/weir/core/flow"
 	"github.com/weirnet/weir/internal/config"
 	"github.com/weirnet/weir/logs"
-	"github.com/weirnet/weir/plugins/connlog"
-	"github.com/weirnet/weir/plugins/weirdlog"
 	"github.com/weirnet/weir/sources"
 	"github.com/weirnet/weir/sources/bpf"
 	"github.com/weirnet/weir/sources/file"
@@ -220,7 +218,7 @@ func replay(o options, stderr io.Writer) error {
 		}()
 	}
 
-	b := bus.New(connlog.New(logOpts), weirdlog.New(logOpts))
+	b := bus.New(builtinPlugins(logOpts)...)
 	eng := engine.New(ecfg, b)
 	merger := sources.NewMerger(srcs)
 
