@@ -32,6 +32,7 @@ type Merger struct {
 }
 
 // NewMerger merges srcs; frames from srcs[i] come out with Source = i.
+// The sources must be distinct (each owns the buffer of its head frame).
 // The Merger does not read anything until the first call to Next.
 func NewMerger(srcs []Source) *Merger {
 	return &Merger{

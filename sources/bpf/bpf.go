@@ -1,11 +1,11 @@
 // Package bpf applies tcpdump-syntax filters ("tcp port 80", "vlan and
 // host 198.18.0.1") to frames read from files.
 //
-// libpcap compiles the expression, through cgo, for the link type of the
-// frames it will see; the program then runs in Go, in an interpreter that
-// matches libpcap's (see vm.go) and allocates nothing. A Set holds one
-// program per link type, compiled when the first frame of that type comes,
-// for pcapng files that mix link types.
+// libpcap compiles the expression, through cgo, exactly as tcpdump -r
+// would for a file of the frames' link type; the program then runs in Go,
+// in an interpreter that matches libpcap's (see vm.go) and allocates
+// nothing. A Set holds one program per link type, compiled when the first
+// frame of that type comes, for pcapng files that mix link types.
 package bpf
 
 import (

@@ -93,8 +93,14 @@ func Open(path string) (sources.Source, error) {
 		return nil, err
 	}
 	size := int64(-1)
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = fi.Size()
+	if fi, err := f.Stat(); err == nil {
+		if fi.IsDir() {
+			f.Close()
+			return nil, fmt.Errorf("open %s: is a directory", path)
+		}
+		if fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
 	}
 	s, err := newSource(path, f, size, windowSize)
 	if err != nil {
