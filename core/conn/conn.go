@@ -134,6 +134,9 @@ type Conn struct {
 	adapterGen     uint32 // TCP session timers
 	inactGen       uint32 // inactivity timer
 
+	parents       []string // tunnel uids (tunnel_parents)
+	tunnelService string   // the outer connection of a confirmed UDP tunnel ("vxlan", ...)
+
 	app      *app // application layer; nil until payload is seen (or never)
 	appTried bool
 

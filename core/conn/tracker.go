@@ -102,10 +102,16 @@ func (t *Tracker) TakeEvents() []event.Event {
 	return ev
 }
 
-// Packet processes one decoded packet whose Status is OK. Network time
+// Packet processes one decoded packet that came in no tunnel.
+func (t *Tracker) Packet(p *decode.Packet, now int64) { t.PacketIn(p, now, "") }
+
+// PacketIn processes one decoded packet whose Status is OK. Network time
 // first advances to now (the highest timestamp seen so far across all
 // input, which the dispatcher tracks), firing any timers due.
-func (t *Tracker) Packet(p *decode.Packet, now int64) {
+//
+// parent is the uid of the tunnel that carried the packet ("" if none); it
+// goes into the connection's tunnel_parents.
+func (t *Tracker) PacketIn(p *decode.Packet, now int64, parent string) {
 	t.Advance(now)
 	t.stats.Packets++
 
@@ -136,6 +142,12 @@ func (t *Tracker) Packet(p *decode.Packet, now int64) {
 		t.touch(c)
 	}
 	isOrig := c.origIsA != srcIsB
+	if parent != "" && !slices.Contains(c.parents, parent) {
+		c.parents = append(c.parents, parent)
+	}
+	if p.Tunnel.Confirmed && c.tunnelService == "" {
+		c.tunnelService = p.Tunnel.Kind.Service()
+	}
 	if p.VLAN != 0 && c.vlan == 0 {
 		c.vlan, c.inner = p.VLAN, p.InnerVLAN
 	}
@@ -171,8 +183,9 @@ func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp u
 	}
 	gen := c.gen
 	hist := c.history[:0]
+	parents := c.parents[:0]
 	orig, resp := c.orig, c.resp
-	*c = Conn{key: *key, gen: gen, history: hist, orig: orig, resp: resp}
+	*c = Conn{key: *key, gen: gen, history: hist, parents: parents, orig: orig, resp: resp}
 	c.orig.reset()
 	c.resp.reset()
 	c.live = true
@@ -339,6 +352,12 @@ func (t *Tracker) remove(c *Conn, now int64) {
 	rec := t.summary(c)
 	if c.app != nil && len(c.app.services) > 0 {
 		rec.Service = slices.Clone(c.app.services)
+	}
+	if c.tunnelService != "" && !slices.Contains(rec.Service, c.tunnelService) {
+		rec.Service = append(rec.Service, c.tunnelService)
+	}
+	if len(c.parents) > 0 {
+		rec.TunnelParents = slices.Clone(c.parents)
 	}
 	c.app = nil
 	c.orig.rs.clear(&t.lim)

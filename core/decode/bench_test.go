@@ -100,3 +100,37 @@ func BenchmarkGopacketDLP(b *testing.B) {
 		})
 	}
 }
+
+// benchTunnel decodes frame and the frame it encapsulates per iteration.
+func benchTunnel(b *testing.B, frame []byte, checksums bool) {
+	cfg := DefaultConfig()
+	cfg.CheckChecksums = checksums
+	d := NewDecoder(cfg)
+	p := &Packet{Link: sources.LinkEthernet, Data: frame, WireLen: len(frame)}
+	var in Packet
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Decode(p)
+		d.DecodeInner(p, &in)
+	}
+	if in.Status != OK || in.BadChecksum || in.Encap.Len() != 1 {
+		b.Fatalf("inner status %v %q", in.Status, in.Weird)
+	}
+}
+
+// BenchmarkDecodeVXLAN: Ethernet/IPv4/UDP/VXLAN carrying
+// Ethernet/IPv4/TCP with a 1400-byte payload, outer and inner decoded.
+func BenchmarkDecodeVXLAN(b *testing.B) {
+	frame := ethernet(0x0800, udpOver(b, 49152, 4789, cat(vxlanHdr(7), ethernet(0x0800, ipv4TCP(b, make([]byte, 1400))))))
+	b.Run("checksums", func(b *testing.B) { benchTunnel(b, frame, true) })
+	b.Run("no-checksums", func(b *testing.B) { benchTunnel(b, frame, false) })
+}
+
+// BenchmarkDecodeGRE: Ethernet/IPv4/GRE (with a key) carrying IPv4/TCP
+// with a 1400-byte payload, outer and inner decoded.
+func BenchmarkDecodeGRE(b *testing.B) {
+	frame := ethernet(0x0800, ipOver(b, layers.IPProtocolGRE, cat(greHdr(0x2000, 0x0800, 1), ipv4TCP(b, make([]byte, 1400)))))
+	b.Run("checksums", func(b *testing.B) { benchTunnel(b, frame, true) })
+	b.Run("no-checksums", func(b *testing.B) { benchTunnel(b, frame, false) })
+}

@@ -26,6 +26,12 @@ type Config struct {
 	// frag_timeout is off by default; weir always bounds how long a
 	// fragment can hold memory.
 	FragTimeout int64
+
+	// MaxTunnelDepth is how many tunnels deep packets are decapsulated
+	// (Zeek's Tunnel::max_depth): a tunnel inside that many others is not,
+	// with weird "exceeded_tunnel_max_depth". Default 2, at most
+	// MaxTunnelDepth.
+	MaxTunnelDepth int
 }
 
 // Defaults for the limits of Config.
@@ -33,6 +39,7 @@ const (
 	DefaultMaxFragDatagrams       = 8192
 	DefaultMaxFragBytes           = 64 << 20
 	DefaultFragTimeout      int64 = 60e9
+	DefaultMaxTunnelDepth         = 2
 )
 
 // DefaultConfig is Zeek's behavior: checksums checked, default limits.
@@ -42,6 +49,7 @@ func DefaultConfig() Config {
 		MaxFragDatagrams: DefaultMaxFragDatagrams,
 		MaxFragBytes:     DefaultMaxFragBytes,
 		FragTimeout:      DefaultFragTimeout,
+		MaxTunnelDepth:   DefaultMaxTunnelDepth,
 	}
 }
 
@@ -64,6 +72,14 @@ type Stats struct {
 	FragExpired     uint64 // incomplete datagrams dropped after FragTimeout
 	FragInFlight    int    // incomplete datagrams held now
 	FragBytes       int    // reassembly buffer memory held now, idle buffers included
+
+	// Tunnels. Packets and the counts by Status above are Decode's; inner
+	// packets are counted here.
+	Tunneled         uint64 // packets, outer or inner, carrying a frame to decapsulate
+	TunnelViolations uint64 // UDP tunnel packets with a malformed tunnel header (Tunnel.Violation)
+	InnerPackets     uint64 // DecodeInner calls
+	InnerOK          uint64 // inner packets with Status OK
+	InnerWeird       uint64 // inner packets with Status Weird
 }
 
 // Decoder decodes frames into Packets. It holds the fragment reassembly
@@ -88,6 +104,10 @@ func NewDecoder(cfg Config) *Decoder {
 	if cfg.FragTimeout <= 0 {
 		cfg.FragTimeout = DefaultFragTimeout
 	}
+	if cfg.MaxTunnelDepth <= 0 {
+		cfg.MaxTunnelDepth = DefaultMaxTunnelDepth
+	}
+	cfg.MaxTunnelDepth = min(cfg.MaxTunnelDepth, MaxTunnelDepth)
 	d := &Decoder{cfg: cfg}
 	d.frags.init(&d.cfg, &d.stats)
 	return d
@@ -109,7 +129,8 @@ func (d *Decoder) Stats() Stats {
 // field of p (see Packet); the caller sets TS, Link, Data, WireLen and
 // Iface. The slices it sets point into p.Data, or into a reassembly buffer
 // of d when p.Reassembled: either way they are valid until the next Decode
-// on d, and p.Data is not modified.
+// on d, and p.Data is not modified. When p carries an encapsulated frame
+// (p.Tunnel), DecodeInner decodes it, before the next Decode.
 //
 // Decode never panics on malformed input: anomalies become Status Weird
 // with a Zeek weird name, or members of ExtraWeird.
@@ -118,6 +139,12 @@ func (d *Decoder) Decode(p *Packet) {
 	d.frags.releaseLast()
 	d.frags.expire(p.TS)
 	d.decodeLink(p)
+	if p.Status == OK {
+		d.tunnel(p)
+		if p.Status == OK && p.Tunnel.InnerLink != 0 {
+			d.stats.Tunneled++
+		}
+	}
 
 	s := &d.stats
 	s.Packets++
@@ -154,8 +181,14 @@ func (s Status) String() string {
 	return "Status(" + strconv.Itoa(int(s)) + ")"
 }
 
-// weird ends decoding of p with the named anomaly.
+// weird ends decoding of p with the named anomaly, named as Zeek names it
+// for a packet inside a tunnel when p is one.
 func weird(p *Packet, name string) {
 	p.Status = Weird
+	if p.Encap.Len() > 0 {
+		if n, ok := statusWeirds[name]; ok {
+			name = n
+		}
+	}
 	p.Weird = name
 }

@@ -1,6 +1,6 @@
 // Package decode turns captured frames into the fields weir's connection
 // tracking needs, without allocating: link layers, IPv4/IPv6 (with fragment
-// reassembly), TCP, UDP, ICMP and ICMPv6.
+// reassembly), TCP, UDP, ICMP and ICMPv6, and tunnels.
 //
 // A worker owns one Decoder and calls Decode once per frame, in network-time
 // order, with a Packet whose TS, Link, Data, WireLen and Iface it has set.
@@ -11,6 +11,12 @@
 // anomaly). Anomalies Zeek reports while it keeps going are in
 // Packet.ExtraWeird whatever the Status. None of this is an error: malformed
 // traffic is data, reported as weirds and counted in Stats.
+//
+// A packet that carries an encapsulated frame (IP-in-IP, GRE, VXLAN,
+// Geneve, Teredo, AYIYA, GTPv1-U, GRE-in-UDP) says so in Packet.Tunnel;
+// DecodeInner decodes that frame into another Packet, whose Encap is the
+// chain of tunnels it came out of, as Zeek analyzes tunneled traffic as
+// connections of their own.
 //
 // Ownership: Decode neither keeps nor modifies p.Data. Every slice it sets
 // (IP, L4, Payload) points into p.Data or, for a reassembled datagram, into a

@@ -92,23 +92,33 @@ type reassembler struct {
 	held           int // bytes of all buffers, in use or idle
 	free           [len(fragClassSize)][][]byte
 	spare          []*datagram
-	last           []byte // the buffer of the datagram the previous Decode returned
-	lastClass      int
+	// The buffers of the datagrams returned since the last Decode began:
+	// one for the packet, one per DecodeInner that completed an inner
+	// datagram.
+	last []lastBuf
+}
+
+// lastBuf is a buffer handed out with a datagram, and its class.
+type lastBuf struct {
+	buf   []byte
+	class int
 }
 
 func (r *reassembler) init(cfg *Config, stats *Stats) {
 	r.cfg = cfg
 	r.stats = stats
 	r.table = make(map[fragKey]*datagram)
+	r.last = make([]lastBuf, 0, 1+MaxTunnelDepth)
 }
 
-// releaseLast takes back the buffer of the datagram the previous Decode
-// returned: its slices are no longer valid.
+// releaseLast takes back the buffers of the datagrams returned since the
+// previous Decode began: their slices are no longer valid.
 func (r *reassembler) releaseLast() {
-	if r.last != nil {
-		r.put(r.last, r.lastClass)
-		r.last = nil
+	for i, l := range r.last {
+		r.put(l.buf, l.class)
+		r.last[i] = lastBuf{}
 	}
+	r.last = r.last[:0]
 }
 
 // expire drops the datagrams whose first fragment is FragTimeout old at now.
@@ -411,7 +421,7 @@ func (r *reassembler) finish(p *Packet, dg *datagram) []byte {
 	r.stats.FragReassembled++
 
 	// The buffer outlives the datagram until the next Decode.
-	r.last, r.lastClass = dg.buf, dg.class
+	r.last = append(r.last, lastBuf{dg.buf, dg.class})
 	dg.buf = nil
 	r.drop(dg)
 	return dgram

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gopacket/gopacket/layers"
 	"github.com/weirnet/weir/sources"
 )
 
@@ -73,6 +74,30 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 	add(sources.LinkLoop, cat(u32(2), u4), cat(u32(24), v6))
 	add(sources.LinkPPP, cat([]byte{0xFF, 0x03}, u16(0x0021), v4), cat(u16(0x0057), v6))
 	add(sources.LinkNFLOG, nflog(2, v4), nflog(10, v6))
+
+	// Tunnels, one of each kind and a nested one.
+	gre := func(payload []byte) []byte { return ethernet(0x0800, ipOver(tb, layers.IPProtocolGRE, payload)) }
+	udp := func(sport, dport uint16, payload []byte) []byte {
+		return ethernet(0x0800, udpOver(tb, sport, dport, payload))
+	}
+	eth4 := ethernet(0x0800, v4)
+	add(sources.LinkEthernet,
+		ethernet(0x0800, ipOver(tb, layers.IPProtocolIPv4, v4)),
+		ethernet(0x0800, ipOver(tb, layers.IPProtocolIPv6, v6)),
+		gre(cat(greHdr(0x2000, 0x0800, 7), v4)),
+		gre(cat(greHdr(0, 0x6558), eth4)),
+		gre(cat(greHdr(0x3081, 0x880B, uint32(len(v6)+4)<<16|1, 2, 1), pppHdr(0x0057), v6)),
+		gre(cat(greHdr(0x1000, 0x88BE, 1), erspan2Hdr(3), eth4)),
+		gre(cat(greHdr(0x1000, 0x22EB, 1), erspan3Hdr(3, true), eth4)),
+		udp(49152, 4789, cat(vxlanHdr(1), eth4)),
+		udp(49152, 6081, cat(geneveHdr(0x6558, 1, geneveOpt(1, 1, make([]byte, 4))), eth4)),
+		udp(40000, 3544, cat(teredoAuth([]byte("id"), []byte("au")), teredoOrigin(1, tun4a), v6)),
+		udp(40000, 5072, cat(ayiyaHdr(1, 41), v6)),
+		udp(2152, 2152, gtpHdr(tb, 1, v4, layers.GTPExtensionHeader{Type: 0x85, Content: []byte{0, 1}})),
+		udp(50000, 4754, cat(greHdr(0, 0x0800), u4)),
+		gre(cat(greHdr(0, 0x0800), udpOver(tb, 49152, 4789, cat(vxlanHdr(1), ethernet(0x0800,
+			ipOver(tb, layers.IPProtocolIPv4, v4)))))),
+	)
 	return seeds
 }
 
@@ -120,6 +145,7 @@ func FuzzDecode(f *testing.F) {
 		checking := NewDecoder(cfg)
 		cfg.CheckChecksums = false
 		lax := NewDecoder(cfg)
+		var inner [2]Packet
 		for i := range 3 {
 			// Twice more, so that a fragment meets itself (overlap) and
 			// the second decoder sees a packet after the first.
@@ -127,6 +153,20 @@ func FuzzDecode(f *testing.F) {
 				p := &Packet{TS: int64(i), Link: link, Data: frame, WireLen: len(frame) + i*8}
 				d.Decode(p)
 				checkInvariants(t, p)
+				// Decapsulate as deep as the decoder goes.
+				outer := p
+				for depth := 0; outer.InnerFrame() != nil; depth++ {
+					if depth >= MaxTunnelDepth {
+						t.Fatalf("decapsulated %d deep", depth+1)
+					}
+					in := &inner[depth%2]
+					d.DecodeInner(outer, in)
+					checkInvariants(t, in)
+					if in.Encap.Len() != depth+1 {
+						t.Fatalf("inner depth %d at level %d", in.Encap.Len(), depth+1)
+					}
+					outer = in
+				}
 			}
 		}
 		if !bytes.Equal(frame, orig) {
@@ -155,6 +195,12 @@ func checkInvariants(t *testing.T, p *Packet) {
 	}
 	if p.Truncated != (len(p.IP) < p.IPTotalLen) {
 		t.Fatalf("truncated %v with %d of %d bytes", p.Truncated, len(p.IP), p.IPTotalLen)
+	}
+	if tu := &p.Tunnel; tu.InnerLink != 0 {
+		if tu.Kind == TunnelNone || tu.Violation != "" || tu.InnerOff > len(p.IP) || tu.InnerOff < p.IPHdrLen ||
+			len(p.InnerFrame()) > tu.InnerWireLen {
+			t.Fatalf("tunnel %+v with IP %d hdr %d", *tu, len(p.IP), p.IPHdrLen)
+		}
 	}
 	if len(p.Payload) > len(p.L4) || p.PayloadLen < 0 {
 		t.Fatalf("payload %d of L4 %d, PayloadLen %d", len(p.Payload), len(p.L4), p.PayloadLen)

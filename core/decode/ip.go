@@ -191,6 +191,12 @@ walk:
 	p.Proto = nh
 	p.IPHdrLen = off
 	if nh == protoNoNext {
+		if p.Encap.lastKind() == TunnelTeredo {
+			// A Teredo bubble: it keeps a NAT mapping open and carries
+			// nothing, which Zeek does not flag.
+			p.Status = NotIP
+			return
+		}
 		weird(p, weirdIPv6NoNext)
 		return
 	}

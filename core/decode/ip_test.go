@@ -112,8 +112,8 @@ func TestIPv4(t *testing.T) {
 					t.Errorf("total %d payload %q", p.IPTotalLen, p.Payload)
 				}
 			}},
-		{name: "other protocol", frame: mutate(v4, func(b []byte) { b[9] = 47; fixIPv4Checksum(b) }), check: func(t *testing.T, p *Packet) {
-			if p.Proto != 47 || len(p.L4) != len(v4)-20 || p.Payload != nil || p.SrcPort != 0 {
+		{name: "other protocol", frame: mutate(v4, func(b []byte) { b[9] = 132; fixIPv4Checksum(b) }), check: func(t *testing.T, p *Packet) {
+			if p.Proto != 132 || len(p.L4) != len(v4)-20 || p.Payload != nil || p.SrcPort != 0 {
 				t.Errorf("proto %d L4 %d payload %q", p.Proto, len(p.L4), p.Payload)
 			}
 		}},

@@ -2,7 +2,9 @@ package decode
 
 // Packet is the decoded view of one frame. A Decoder fills it in place; all
 // slices point into the frame's bytes or into the Decoder's fragment
-// reassembly buffer and are valid only until the next Decode call.
+// reassembly buffers and are valid only until the next Decode call. A
+// Packet holds no pointer of its own besides those slices: copying one is
+// cheap and keeps nothing else alive.
 type Packet struct {
 	// Set by the caller before Decode.
 	TS      int64  // ns since the Unix epoch
@@ -45,9 +47,17 @@ type Packet struct {
 	// ExtraWeird holds anomalies Zeek reports while it still processes the
 	// packet (fragment overlaps, UDP length mismatch, ...; see README.md). It
 	// may be set whatever the Status, Fragment and Weird included, and the
-	// caller reports each member; Weird names the one anomaly that stopped
-	// decoding.
+	// caller reports each member (ExtraWeirdNames gives their names as Zeek
+	// writes them); Weird names the one anomaly that stopped decoding.
 	ExtraWeird WeirdSet
+
+	// Tunnel says whether the packet carries an encapsulated frame (IP-in-IP,
+	// GRE, VXLAN, Geneve, Teredo, AYIYA, GTPv1, GRE-in-UDP): see Tunnel and
+	// DecodeInner. Its Kind is TunnelNone for an ordinary packet.
+	Tunnel Tunnel
+	// Encap is the chain of tunnels the packet came out of, outermost
+	// first: empty after Decode, set by DecodeInner.
+	Encap EncapChain
 }
 
 // Reset clears every field Decode sets and keeps the ones the caller sets
@@ -55,6 +65,29 @@ type Packet struct {
 // previous packet survives into the next one.
 func (p *Packet) Reset() {
 	*p = Packet{TS: p.TS, Link: p.Link, Data: p.Data, WireLen: p.WireLen, Iface: p.Iface}
+}
+
+// InnerFrame returns the encapsulated frame p carries, as captured: a
+// slice of p.IP (so of the frame or of a reassembly buffer, valid as long as
+// p.IP), or nil when p carries none (Tunnel.InnerLink is 0). Its link type
+// is Tunnel.InnerLink and its length on the wire Tunnel.InnerWireLen.
+func (p *Packet) InnerFrame() []byte {
+	t := &p.Tunnel
+	if t.InnerLink == 0 || p.Status != OK || t.InnerOff > len(p.IP) {
+		return nil
+	}
+	return p.IP[t.InnerOff:]
+}
+
+// ExtraWeirdNames appends the names of p.ExtraWeird to dst as Zeek writes
+// them: a packet that came out of a tunnel gets "_in_tunnel" appended to the
+// anomalies Zeek reports for the packet rather than for a connection (see
+// WeirdSet.AppendNamesInTunnel). It does not allocate when dst has room.
+func (p *Packet) ExtraWeirdNames(dst []string) []string {
+	if p.Encap.Len() > 0 {
+		return p.ExtraWeird.AppendNamesInTunnel(dst)
+	}
+	return p.ExtraWeird.AppendNames(dst)
 }
 
 // Status says what Decode made of a frame.

@@ -81,10 +81,18 @@ func (d *Decoder) udp(p *Packet, l4 []byte, l4Len int) {
 			// Over the whole IP payload, as Zeek does; it is the UDP
 			// datagram unless the lengths disagree.
 			p.BadChecksum = !l4ChecksumOK(p, protoUDP, l4)
-		case p.IPVersion == 6:
+		case p.IPVersion == 6 && !vxlanZeroChecksumOK(p):
 			p.BadChecksum = true // RFC 8200 §8.1: zero is not "no checksum" in IPv6
 		}
 	}
+}
+
+// vxlanZeroChecksumOK says a zero UDP checksum over IPv6 is accepted, as
+// Zeek accepts it (and RFC 7348 §5 has VXLAN senders send it) for what
+// looks like VXLAN: to the VXLAN port, the I flag set, room for the VXLAN
+// and an Ethernet header.
+func vxlanZeroChecksumOK(p *Packet) bool {
+	return p.DstPort == portVXLAN && p.PayloadLen > 8+14 && len(p.Payload) > 0 && p.Payload[0]&0x08 != 0
 }
 
 // icmp decodes ICMP and ICMPv6: type and code; the payload is what follows

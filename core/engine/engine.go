@@ -92,6 +92,7 @@ const batchSize = 256
 type batch struct {
 	pkts    [batchSize]decode.Packet
 	now     [batchSize]int64
+	parent  [batchSize]string // uid of the innermost tunnel, "" if none
 	n       int
 	arena   []byte
 	barrier bool  // end of an epoch after the packets
@@ -175,7 +176,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 				tr := trackers[i]
 				for b := range in[i] {
 					for j := 0; j < b.n; j++ {
-						tr.Packet(&b.pkts[j], b.now[j])
+						tr.PacketIn(&b.pkts[j], b.now[j], b.parent[j])
 					}
 					if b.barrier {
 						if b.final {
@@ -235,6 +236,38 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		}
 	}
 
+	var p2 decode.Packet
+	tunnels := newTunnelTable(e.cfg.Conn.UIDSeed)
+	dispatch := func(p *decode.Packet, parent string) {
+		if n == 1 {
+			trackers[0].PacketIn(p, now, parent)
+			return
+		}
+		var sp, dp uint16
+		switch p.Proto {
+		case 6, 17:
+			sp, dp = p.SrcPort, p.DstPort
+		case 1, 58:
+			sp, dp, _ = flow.ICMPPorts(p.Proto == 58, p.ICMPType, p.ICMPCode)
+		}
+		k, _ := flow.MakeKey(p.Src, p.Dst, sp, dp, p.Proto)
+		w := int(k.Hash() % uint64(n))
+		b := getBatch(w)
+		q := &b.pkts[b.n]
+		*q = *p
+		off := len(b.arena)
+		b.arena = append(b.arena, p.Payload...)
+		q.Payload = b.arena[off:len(b.arena):len(b.arena)]
+		q.Data, q.IP, q.L4 = nil, nil, nil
+		b.now[b.n] = now
+		b.parent[b.n] = parent
+		b.n++
+		if b.n == batchSize {
+			in[w] <- b
+			cur[w] = nil
+		}
+	}
+
 	for {
 		if err := ctx.Err(); err != nil {
 			srcErr = err
@@ -264,41 +297,33 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		}
 		p.TS, p.Link, p.Data, p.WireLen, p.Iface = f.TS, f.Link, f.Data, f.WireLen, f.Iface
 		dec.Decode(&p)
-		if p.ExtraWeird != 0 {
-			for i, name := range p.ExtraWeird.AppendNames(weirdNames[:0]) {
-				dispEvents = append(dispEvents, packetWeird(&p, name, frameNo<<5|uint64(i&31)))
+		// A frame may carry tunnels: the outer packet, then each inner one.
+		// Packets alternate between two buffers (DecodeInner reads outer
+		// while writing inner).
+		pk, other := &p, &p2
+		parent := ""
+		for depth := 0; ; depth++ {
+			if pk.ExtraWeird != 0 {
+				for i, name := range pk.ExtraWeirdNames(weirdNames[:0]) {
+					dispEvents = append(dispEvents, packetWeird(pk, name, frameNo<<6|uint64(depth)<<3|uint64(i&7)))
+				}
 			}
-		}
-		switch p.Status {
-		case decode.OK:
-			if n == 1 {
-				trackers[0].Packet(&p, now)
+			if pk.Status == decode.Weird {
+				dispEvents = append(dispEvents, packetWeird(pk, pk.Weird, frameNo<<6|uint64(depth)<<3|7))
+			}
+			if pk.Status != decode.OK {
 				break
 			}
-			var sp, dp uint16
-			switch p.Proto {
-			case 6, 17:
-				sp, dp = p.SrcPort, p.DstPort
-			case 1, 58:
-				sp, dp, _ = flow.ICMPPorts(p.Proto == 58, p.ICMPType, p.ICMPCode)
+			tun := pk.Tunnel.Kind != decode.TunnelNone
+			if !tun || pk.Tunnel.OuterIsConn {
+				dispatch(pk, parent)
 			}
-			k, _ := flow.MakeKey(p.Src, p.Dst, sp, dp, p.Proto)
-			w := int(k.Hash() % uint64(n))
-			b := getBatch(w)
-			q := &b.pkts[b.n]
-			*q = p
-			off := len(b.arena)
-			b.arena = append(b.arena, p.Payload...)
-			q.Payload = b.arena[off:len(b.arena):len(b.arena)]
-			q.Data, q.IP, q.L4 = nil, nil, nil
-			b.now[b.n] = now
-			b.n++
-			if b.n == batchSize {
-				in[w] <- b
-				cur[w] = nil
+			if !tun || pk.InnerFrame() == nil {
+				break
 			}
-		case decode.Weird:
-			dispEvents = append(dispEvents, packetWeird(&p, p.Weird, frameNo<<5|31))
+			parent = tunnels.uid(pk.Tunnel.Key(), pk.TS)
+			dec.DecodeInner(pk, other)
+			pk, other = other, pk
 		}
 		inEpoch++
 		if inEpoch == e.cfg.EpochFrames {

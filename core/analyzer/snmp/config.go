@@ -1,0 +1,27 @@
+package snmp
+
+import "fmt"
+
+// Config is the analyzer's configuration, the [analyzer.snmp] table of the
+// configuration file. New fills in the defaults; keys the struct does not
+// have are an error.
+type Config struct {
+	// Ports are the port hints: UDP traffic to these ports is analyzed as
+	// SNMP at once, without waiting for content detection. Zeek's
+	// SNMP::ports (161 agents, 162 traps).
+	Ports []uint16 `toml:"ports"`
+}
+
+// DefaultConfig returns Zeek's defaults.
+func DefaultConfig() Config {
+	return Config{Ports: []uint16{161, 162}}
+}
+
+func (c *Config) validate() error {
+	for _, p := range c.Ports {
+		if p == 0 {
+			return fmt.Errorf("analyzer/snmp: ports: 0 is not a port")
+		}
+	}
+	return nil
+}
