@@ -83,8 +83,8 @@ type Config struct {
 
 	// The ring: NumBlocks blocks of BlockSize bytes. BlockSize must be a
 	// power of two and a multiple of the page size; a frame (with its
-	// 64-byte header) never spans blocks, so the snap length is at most
-	// BlockSize-128. FrameSize is validated by the kernel (a multiple of 16
+	// headers) never spans blocks, so the snap length is at most
+	// BlockSize-160. FrameSize is validated by the kernel (a multiple of 16
 	// dividing BlockSize) but TPACKET_V3 packs frames of any size into a
 	// block, so it does not limit what is captured.
 	BlockSize int // DefaultBlockSize

@@ -27,9 +27,11 @@ const (
 	hdrLen          = unix.SizeofTpacket3Hdr
 	sllOff          = hdrLen // struct sockaddr_ll follows the aligned header
 	sllPkttypeOff   = sllOff + 10
-	// What the kernel puts in front of the frame's own bytes at most: the
-	// header, sockaddr_ll, alignment and our PACKET_RESERVE.
-	frameOverhead = 128
+	// What a block holds besides a frame's own bytes, at most: the block
+	// descriptor (48) and, in front of the frame, the frame header,
+	// sockaddr_ll, alignment and our PACKET_RESERVE (100 for raw IP,
+	// where the frame starts at the network header), rounded up.
+	frameOverhead = 160
 	vlanLen       = 4
 )
 

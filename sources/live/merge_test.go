@@ -136,7 +136,7 @@ func TestMergeWindow(t *testing.T) {
 	now = time.Now()
 	base = now.UnixNano()
 	a = &fake{name: "a", frames: []fakeFrame{{now, base + 2e6, []byte("a")}}}
-	b = &fake{name: "b", frames: []fakeFrame{{now.Add(40 * time.Millisecond), base + 1e6, []byte("b")}}}
+	b = &fake{name: "b", frames: []fakeFrame{{now.Add(300 * time.Millisecond), base + 1e6, []byte("b")}}}
 	m, _ = NewMerger([]Waiter{a, b}, Config{Window: 5 * time.Millisecond})
 	if _, _, data := collect(t, m, 2); !slices.Equal(data, []string{"a", "b"}) {
 		t.Fatalf("order %q", data)

@@ -242,7 +242,7 @@ func SendUDP(t testing.TB, ns, dst string, count, size, pps int) int {
 func SinkUDP(t testing.TB, ns, addr string) {
 	t.Helper()
 	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^$", "udpsink "+addr)
-	cmd.Env = append(os.Environ(), helperEnv+"=udpsink")
+	cmd.Env = append(os.Environ(), helperEnv+"=udpsink", "GORACE=atexit_sleep_ms=0")
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +272,8 @@ func helper(t testing.TB, ns, args string) string {
 	if ns == "" {
 		cmd = exec.Command(os.Args[0], "-test.run=^$", args)
 	}
-	cmd.Env = append(os.Environ(), helperEnv+"="+name)
+	// Without the race detector's one-second pause at exit.
+	cmd.Env = append(os.Environ(), helperEnv+"="+name, "GORACE=atexit_sleep_ms=0")
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr string
