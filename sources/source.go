@@ -5,6 +5,14 @@
 // Source. Callers that need to keep a frame copy it.
 package sources
 
+import "errors"
+
+// ErrIdle is returned by live sources when no frame arrived within their
+// idle timeout. It is not a failure: Frame.TS then holds the network time
+// the source can vouch for (the wall clock), so timers still fire and logs
+// still flush on a quiet link.
+var ErrIdle = errors.New("sources: no frame within the idle timeout")
+
 // Link types, as numbered by pcap's LINKTYPE_ registry.
 const (
 	LinkNull     uint32 = 0   // BSD loopback, host byte order family

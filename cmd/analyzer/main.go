@@ -26,8 +26,10 @@ import (
 	"github.com/weirnet/weir/internal/config"
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/sources"
+	"github.com/weirnet/weir/sources/afpacket"
 	"github.com/weirnet/weir/sources/bpf"
 	"github.com/weirnet/weir/sources/file"
+	"github.com/weirnet/weir/sources/live"
 )
 
 const usage = `analyzer: network traffic analysis with Zeek-compatible logs.
@@ -53,18 +55,22 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type options struct {
-	reads    multiFlag
-	out      string
-	ignoreCk bool
-	filter   string
-	workers  int
-	format   string
-	compress string
-	isoTime  bool
-	cfgPath  string
-	quiet    bool
-	cpuProf  string
-	memProf  string
+	reads     multiFlag
+	ifaces    multiFlag
+	noPromisc bool
+	dedup     bool
+	user      string
+	out       string
+	ignoreCk  bool
+	filter    string
+	workers   int
+	format    string
+	compress  string
+	isoTime   bool
+	cfgPath   string
+	quiet     bool
+	cpuProf   string
+	memProf   string
 }
 
 func main() {
@@ -82,6 +88,10 @@ func run(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var o options
 	fs.Var(&o.reads, "r", "read packets from `FILE` (pcap/pcapng, optionally .gz/.zst; a glob is expanded); repeatable")
+	fs.Var(&o.ifaces, "i", "capture live from `IFACE` (AF_PACKET ring, libpcap for \"any\"); repeatable; with -r the files are replayed first")
+	fs.BoolVar(&o.noPromisc, "p", false, "live capture: do not put interfaces in promiscuous mode")
+	fs.BoolVar(&o.dedup, "dedup", false, "live capture: drop a frame seen again on another interface (two taps of one link)")
+	fs.StringVar(&o.user, "user", "", "live capture: after opening the interfaces, run as `USER` keeping only CAP_NET_RAW")
 	fs.StringVar(&o.out, "o", "", "write logs into `DIR` (default ./logs, or output.dir from the config)")
 	fs.BoolVar(&o.ignoreCk, "C", false, "ignore checksums (Zeek's -C)")
 	fs.StringVar(&o.filter, "f", "", "tcpdump-syntax `FILTER` applied to every packet")
@@ -107,8 +117,8 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "analyzer: unexpected argument %q (files are given with -r)\n", fs.Arg(0))
 		return 2
 	}
-	if len(o.reads) == 0 {
-		fmt.Fprintln(stderr, "analyzer: nothing to read: give capture files with -r (see analyzer --help)")
+	if len(o.reads) == 0 && len(o.ifaces) == 0 {
+		fmt.Fprintln(stderr, "analyzer: nothing to read: give capture files with -r or interfaces with -i (see analyzer --help)")
 		return 2
 	}
 	if o.cpuProf != "" {
@@ -168,9 +178,12 @@ func replay(o options, stderr io.Writer) error {
 		return err
 	}
 
-	paths, err := file.Expand(o.reads)
-	if err != nil {
-		return err
+	var paths []string
+	if len(o.reads) > 0 {
+		var err error
+		if paths, err = file.Expand(o.reads); err != nil {
+			return err
+		}
 	}
 	var srcs []sources.Source
 	defer func() {
@@ -198,13 +211,16 @@ func replay(o options, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Engine.Filter != "" {
+	if cfg.Engine.Filter != "" && len(srcs) > 0 {
 		set, err := bpf.NewSet(cfg.Engine.Filter, 262144)
 		if err != nil {
 			return err
 		}
 		var filterErr error
 		ecfg.Filter = func(f *sources.Frame) bool {
+			if fromLive(f) {
+				return true // live frames were filtered in the kernel
+			}
 			ok, err := set.Match(f)
 			if err != nil && filterErr == nil {
 				filterErr = err
@@ -218,21 +234,66 @@ func replay(o options, stderr io.Writer) error {
 		}()
 	}
 
+	var lm *live.Merger
+	if len(o.ifaces) > 0 {
+		if lm, err = openLive(o.ifaces, cfg.Engine.Filter, !o.noPromisc, o.dedup, stderr); err != nil {
+			return err
+		}
+		defer lm.Close()
+		ecfg.Live = true
+		if o.user != "" {
+			if err := afpacket.DropPrivileges(o.user, true); err != nil {
+				return fmt.Errorf("drop privileges to %s: %w", o.user, err)
+			}
+		}
+	}
+
 	b := bus.New(builtinPlugins(logOpts)...)
 	eng := engine.New(ecfg, b)
 	merger := sources.NewMerger(srcs)
+	src := &chain{}
+	if len(srcs) > 0 {
+		src.files = merger
+	}
+	if lm != nil {
+		src.live = &liveTagged{lm}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if lm != nil {
+		// A signal must wake a capture waiting for frames: closing the
+		// live sources ends their stream; the engine then drains, flushes
+		// and closes every log.
+		go func() {
+			<-ctx.Done()
+			lm.Close()
+		}()
+	}
 
 	prog := newProgress(stderr, srcs, eng, o.quiet)
 	start := time.Now()
 	prog.start()
-	runErr := eng.Run(ctx, merger)
+	runErr := eng.Run(ctx, src)
+	if errors.Is(runErr, context.Canceled) {
+		if lm != nil {
+			runErr = nil // a sensor stopped by a signal: a clean shutdown
+		} else {
+			runErr = errors.New("interrupted: logs were flushed and closed up to that point")
+		}
+	}
 	prog.stop()
 	elapsed := time.Since(start)
 
 	srcErrs := merger.Errors()
+	if lm != nil {
+		srcErrs = append(srcErrs, lm.Errors()...)
+		if !o.quiet {
+			for _, cs := range lm.CaptureStats() {
+				fmt.Fprintf(stderr, "  %s: %d received, %d dropped by the kernel\n", cs.Name, cs.Received, cs.Dropped)
+			}
+		}
+	}
 	if !o.quiet {
 		summary(stderr, eng.Stats(), b, paths, elapsed, logOpts.Dir)
 	}

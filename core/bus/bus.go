@@ -102,6 +102,25 @@ func (b *Bus) Deliver(batch []event.Event) error {
 	return nil
 }
 
+// Flusher is implemented by plugins that buffer output: Flush pushes it to
+// its destination (a live sensor flushes after every batch).
+type Flusher interface {
+	Flush() error
+}
+
+// Flush flushes every plugin that buffers.
+func (b *Bus) Flush() error {
+	var errs []error
+	for _, s := range b.subs {
+		if f, ok := s.p.(Flusher); ok {
+			if err := f.Flush(); err != nil {
+				errs = append(errs, fmt.Errorf("plugin %s: flush: %w", s.p.Name(), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Close closes every plugin, returning all errors.
 func (b *Bus) Close(ts int64) error {
 	var errs []error

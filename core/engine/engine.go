@@ -39,8 +39,14 @@ import (
 type Config struct {
 	Workers     int
 	EpochFrames int // frames per ordering epoch; default 8192
-	Decode      decode.Config
-	Conn        conn.Config
+	// EpochInterval also ends an epoch when network time has advanced this
+	// much (ns; default 1 s), so a slow link still publishes promptly.
+	EpochInterval int64
+	// Live makes the bus flush plugin outputs after every epoch, so logs
+	// reach the disk while the sensor runs.
+	Live   bool
+	Decode decode.Config
+	Conn   conn.Config
 	// Filter, if set, is applied to each frame before decoding; frames
 	// for which it returns false are skipped (counted as filtered).
 	Filter func(f *sources.Frame) bool
@@ -77,6 +83,9 @@ func New(cfg Config, b *bus.Bus) *Engine {
 	}
 	if cfg.EpochFrames <= 0 {
 		cfg.EpochFrames = 8192
+	}
+	if cfg.EpochInterval <= 0 {
+		cfg.EpochInterval = 1e9
 	}
 	return &Engine{cfg: cfg, bus: b}
 }
@@ -146,6 +155,9 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 				sortEvents(merged)
 				atomic.AddUint64(&e.stats.Events, uint64(len(merged)))
 				err = e.bus.Deliver(merged)
+				if err == nil && e.cfg.Live {
+					err = e.bus.Flush()
+				}
 			}
 			if final {
 				busErr <- err
@@ -210,6 +222,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		dispEvents []event.Event
 		srcErr     error
 		first      = true
+		epochTS    int64 // network time of the last epoch end
 		frameNo    uint64
 		weirdNames [32]string
 	)
@@ -274,6 +287,19 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 			break
 		}
 		err := src.Next(&f)
+		if errors.Is(err, sources.ErrIdle) {
+			// A quiet live link: network time follows the wall clock so
+			// timers fire and logs flush.
+			if !first {
+				if f.TS > now {
+					now = f.TS
+				}
+				inEpoch = 0
+				epochTS = now
+				endEpoch(false)
+			}
+			continue
+		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				srcErr = err
@@ -288,6 +314,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		}
 		if first {
 			first = false
+			epochTS = f.TS
 			e.stats.FirstTS = f.TS
 			opened <- f.TS
 			close(opened)
@@ -326,8 +353,9 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 			pk, other = other, pk
 		}
 		inEpoch++
-		if inEpoch == e.cfg.EpochFrames {
+		if inEpoch == e.cfg.EpochFrames || now-epochTS >= e.cfg.EpochInterval {
 			inEpoch = 0
+			epochTS = now
 			endEpoch(false)
 		}
 	}

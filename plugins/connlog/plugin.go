@@ -118,4 +118,14 @@ func (p *Plugin) Close(ts int64) error {
 	return p.w.Close(ts)
 }
 
+// Flush writes buffered records to the file (live sensors call it after
+// every batch).
+func (p *Plugin) Flush() error {
+	if p.w == nil {
+		return nil
+	}
+	return p.w.Flush()
+}
+
 var _ bus.Plugin = (*Plugin)(nil)
+var _ bus.Flusher = (*Plugin)(nil)

@@ -19,7 +19,6 @@
 package live
 
 import (
-	"errors"
 	"time"
 
 	"github.com/weirnet/weir/sources"
@@ -36,7 +35,7 @@ import (
 //
 // Proposed for sources/source.go as sources.ErrIdle; once it is there, this
 // becomes an alias of it.
-var ErrIdle = errors.New("live: no frame within the idle timeout")
+var ErrIdle = sources.ErrIdle
 
 // Waiter is a live source whose wait can be bounded per call.
 type Waiter interface {

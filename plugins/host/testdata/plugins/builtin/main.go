@@ -1,0 +1,112 @@
+// Command builtin serves the conn and weird log plugins out of process, as
+// `analyzer plugin-serve NAME` does, with faults a test can inject through
+// the plugin's options.
+package main
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"time"
+
+	"github.com/weirnet/weir/core/bus"
+	"github.com/weirnet/weir/core/event"
+	"github.com/weirnet/weir/logs"
+	"github.com/weirnet/weir/plugins/connlog"
+	"github.com/weirnet/weir/plugins/host"
+	"github.com/weirnet/weir/plugins/weirdlog"
+	"github.com/weirnet/weir/sdk"
+)
+
+// faults are the test's options.
+type faults struct {
+	// FailAt: fail in the batch holding the event whose Seq is FailAt
+	// (the tests number their events), as FailMode says: "panic",
+	// "hang" or "exit".
+	FailAt   int64  `json:"fail_at"`
+	FailMode string `json:"fail_mode"`
+	// FailOnce: fail only in the first process that finds no file at
+	// this path (it creates the file); empty: fail in every process.
+	FailOnce string `json:"fail_once"`
+	// SlowBatch: sleep this long in every batch.
+	SlowBatch string `json:"slow_batch"`
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: builtin conn|weird")
+		os.Exit(2)
+	}
+	name := os.Args[1]
+	host.ServeBus(name, func(ctx *sdk.Context) (bus.Plugin, error) {
+		f := faults{FailAt: -1}
+		if err := ctx.DecodeOptions(&f); err != nil {
+			return nil, err
+		}
+		var p bus.Plugin
+		switch name {
+		case "conn":
+			p = connlog.New(ctx.LogOptions())
+		case "weird":
+			p = weirdlog.New(ctx.LogOptions())
+		default:
+			return nil, fmt.Errorf("no built-in plugin %q", name)
+		}
+		var slow time.Duration
+		if f.SlowBatch != "" {
+			var err error
+			if slow, err = time.ParseDuration(f.SlowBatch); err != nil {
+				return nil, err
+			}
+		}
+		return &faulty{Plugin: p, f: f, slow: slow}, nil
+	})
+}
+
+// faulty wraps a built-in plugin with the injected faults, and gives it
+// the LogWriters method that the built-in plugins do not have yet (read by
+// reflection from their unexported writer field, for this test only).
+type faulty struct {
+	bus.Plugin
+	f    faults
+	slow time.Duration
+}
+
+func (p *faulty) Handle(batch []event.Event) error {
+	if p.f.FailAt >= 0 && p.failNow(batch) {
+		switch p.f.FailMode {
+		case "hang":
+			select {}
+		case "exit":
+			os.Exit(3)
+		default:
+			panic(fmt.Sprintf("injected panic at event %d", p.f.FailAt))
+		}
+	}
+	if p.slow > 0 {
+		time.Sleep(p.slow)
+	}
+	return p.Plugin.Handle(batch)
+}
+
+func (p *faulty) failNow(batch []event.Event) bool {
+	hit := false
+	for i := range batch {
+		hit = hit || batch[i].Seq == uint64(p.f.FailAt)
+	}
+	if !hit || p.f.FailOnce == "" {
+		return hit
+	}
+	if _, err := os.Stat(p.f.FailOnce); err == nil {
+		return false
+	}
+	return os.WriteFile(p.f.FailOnce, nil, 0o644) == nil
+}
+
+func (p *faulty) LogWriters() []*logs.Writer {
+	v := reflect.ValueOf(p.Plugin).Elem().FieldByName("w")
+	if !v.IsValid() || v.IsNil() {
+		return nil
+	}
+	return []*logs.Writer{(*logs.Writer)(v.UnsafePointer())}
+}
