@@ -5,6 +5,7 @@ import (
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/plugins/connlog"
 	"github.com/weirnet/weir/plugins/dnslog"
+	"github.com/weirnet/weir/plugins/ssllog"
 	"github.com/weirnet/weir/plugins/weirdlog"
 )
 
@@ -14,6 +15,7 @@ func builtinPlugins(o logs.Options) []bus.Plugin {
 	return []bus.Plugin{
 		connlog.New(o),
 		dnslog.New(o),
+		ssllog.New(o, ssllog.Config{}),
 		weirdlog.New(o),
 	}
 }

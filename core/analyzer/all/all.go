@@ -4,4 +4,5 @@ package all
 
 import (
 	_ "github.com/weirnet/weir/core/analyzer/dns"
+	_ "github.com/weirnet/weir/core/analyzer/tls"
 )

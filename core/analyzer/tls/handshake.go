@@ -659,13 +659,34 @@ func (s *session) certificate(ts int64, isOrig bool, m []byte) bool {
 	return true
 }
 
+// maxCertificates bounds the certificates kept per side: Zeek has no
+// limit, weir must bound what a peer can make it hold.
+const maxCertificates = 100
+
 func (s *session) addCertificate(isClient bool, der []byte) {
+	if n := len(s.info.serverCerts); isClient {
+		n = len(s.info.clientCerts)
+		if n >= maxCertificates {
+			s.tooManyCertificates()
+			return
+		}
+	} else if n >= maxCertificates {
+		s.tooManyCertificates()
+		return
+	}
 	if isClient {
 		s.info.clientCerts = append(s.info.clientCerts, parseCertificate(der, false))
 		return
 	}
 	first := len(s.info.serverCerts) == 0
 	s.info.serverCerts = append(s.info.serverCerts, parseCertificate(der, first))
+}
+
+func (s *session) tooManyCertificates() {
+	if !s.certsWeird {
+		s.certsWeird = true
+		s.conn.Weird("SSL_too_many_certificates", fmt.Sprint(maxCertificates), 0)
+	}
 }
 
 // serverKeyExchange extracts the named curve of an EC(DH) key exchange,

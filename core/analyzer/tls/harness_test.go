@@ -73,6 +73,8 @@ type testFlow struct {
 	sess    analyzer.Session
 	sink    *testSink
 	started bool
+	raw     [2][]byte // what was delivered, per side (for fuzz seeds)
+	dgrams  [][]byte  // UDP payloads delivered
 	next    [2]uint32
 	haveSeq [2]bool
 	pending [2]map[uint32][]byte
@@ -257,8 +259,10 @@ func (fl *testFlow) deliver(ts int64, isOrig bool, data []byte) {
 		fl.started = true
 	}
 	if fl.tcp {
+		fl.raw[i] = append(fl.raw[i], data...)
 		fl.sess.Stream(ts, isOrig, data)
 	} else {
+		fl.dgrams = append(fl.dgrams, append([]byte{byte(i)}, data...))
 		fl.sess.Datagram(ts, isOrig, data)
 	}
 }

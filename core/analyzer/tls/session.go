@@ -57,6 +57,7 @@ type session struct {
 	alertedFlip   bool
 	confirmed     bool
 	cidLen        [2]int // DTLS connection id length in records sent by each side
+	certsWeird    bool
 
 	hello helloScratch
 	info  info
@@ -306,9 +307,12 @@ func (s *session) record(ts int64, isOrig bool, ver uint16, rec []byte) {
 }
 
 // ciphertext notes an encrypted record: the first one after both sides
-// switched to encryption establishes the session.
+// switched to encryption establishes the session. Only a session whose
+// handshake was seen in part can be established: Zeek does not analyze
+// connections it joined midstream (a port hint may attach this analyzer
+// to one), and encrypted records alone say nothing.
 func (s *session) ciphertext(ts int64) {
-	if s.dirs[0].encrypted && s.dirs[1].encrypted && !s.established {
+	if s.dirs[0].encrypted && s.dirs[1].encrypted && !s.established && s.info.started {
 		s.established = true
 		s.establish(ts)
 	}

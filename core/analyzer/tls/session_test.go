@@ -335,3 +335,24 @@ func TestStreamDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per split call", n)
 	}
 }
+
+// A peer cannot make the session keep an unbounded certificate list.
+func TestCertificateChainBound(t *testing.T) {
+	s, sink := newTestSession(t, nil, event.TransportTCP)
+	s.Stream(1, true, tlsRecord(ctHandshake, versionTLSv10, clientHelloMsg(versionTLSv12, nil, []uint16{0xc02f}, nil)))
+	s.Stream(2, false, tlsRecord(ctHandshake, versionTLSv12, serverHelloMsg(versionTLSv12, nil, nil, 0xc02f, nil)))
+	empty := make([][]byte, 5000) // 5000 zero-length certificates per message
+	for i := 0; i < 5; i++ {
+		msg := certificateMsg(empty...)
+		for j := 0; j < len(msg); j += 16000 {
+			s.Stream(3, false, tlsRecord(ctHandshake, versionTLSv12, msg[j:min(j+16000, len(msg))]))
+		}
+	}
+	if len(s.info.serverCerts) != maxCertificates || !strings.Contains(strings.Join(sink.weirds, " "), "SSL_too_many_certificates") {
+		t.Errorf("%d certificates kept, weirds %v", len(s.info.serverCerts), sink.weirds)
+	}
+	s.End(4)
+	if r := only(t, sink); r.CertChainFPs == nil || len(r.CertChainFPs) != 0 {
+		t.Errorf("fps %v: unparsable certificates have no fingerprint", r.CertChainFPs)
+	}
+}
