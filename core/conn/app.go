@@ -179,13 +179,15 @@ func (a *app) stream(isOrig bool, b []byte) {
 			an := cd.a
 			a.cands = slices.Delete(a.cands, i, i+1)
 			i--
-			s := a.start(an)
-			// Replay what the detector buffered, originator first.
-			if len(a.detect[0]) > 0 {
-				s.s.Stream(a.ts, true, a.detect[0])
-			}
-			if len(a.detect[1]) > 0 && !s.dead {
-				s.s.Stream(a.ts, false, a.detect[1])
+			a.start(an)
+			idx := len(a.sessions) - 1
+			// Replay what the detector buffered, originator first. The
+			// session may start others (sessions can move): index, not
+			// pointer; and it may skip or fail on the way.
+			for dd, isO := range [2]bool{true, false} {
+				if s := &a.sessions[idx]; len(a.detect[dd]) > 0 && !s.dead && !s.skip[dd] {
+					s.s.Stream(a.ts, isO, a.detect[dd])
+				}
 			}
 		case analyzer.NoMatch:
 			cd.no[d] = true

@@ -406,18 +406,12 @@ func afterTag(b []byte) []byte {
 
 // oidAfter: 11 to 19 arbitrary bytes (no newline), then the DER bytes.
 func oidAfter(b []byte, der string) bool {
-	for skip := 11; skip <= 19; skip++ {
-		if len(b) < skip+len(der) {
-			return false
-		}
-		if bytes.IndexByte(b[:skip], '\n') >= 0 {
-			return false
-		}
-		if string(b[skip:skip+len(der)]) == der {
-			return true
-		}
+	if len(b) < 11+len(der) {
+		return false
 	}
-	return false
+	w := b[11:min(len(b), 19+len(der))]
+	i := bytes.Index(w, []byte(der))
+	return i >= 0 && bytes.IndexByte(b[:11+i], '\n') < 0
 }
 
 // shebangInterp matches ^#![^\n]{1,15}bin/(env[[:space:]]+)? and returns

@@ -71,6 +71,7 @@ func TestDetect(t *testing.T) {
 		{true, readHoldingReq[:5], analyzer.NeedMore},
 		{true, readHoldingReq[:10], analyzer.NeedMore},
 		{true, antest.Hex("00 01 00 01"), analyzer.NoMatch},
+		{true, antest.Hex("00 01 00 01 00 06 0a 03 00 00 00 02"), analyzer.NoMatch},
 		{true, vendorReq, analyzer.NoMatch}, // not a public function code
 		{false, readHoldingResp, analyzer.NoMatch},
 	}
@@ -101,6 +102,7 @@ func TestSessions(t *testing.T) {
 		{"http", []antest.Piece{O([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))}, antest.Expect{Violation: true}},
 		{"dce-rpc-bind", []antest.Piece{O(antest.Hex("05 00 0b 03 10 00 00 00 48 00 00 00 01 00 00 00")), R(antest.Hex("05 00 0b 03 00 03 00 80 01"))}, antest.Expect{Violation: true}},
 		{"rdp", []antest.Piece{O(antest.Hex("03 00 00 2b 26 e0 00 00 00 00 00 43 6f 6f 6b 69 65 3a 20"))}, antest.Expect{Violation: true}},
+		{"protocol-id-1", []antest.Piece{O(antest.Hex("00 01 00 01 00 06 0a 03 00 00 00 02")), R(readHoldingResp)}, antest.Expect{Violation: true}},
 		{"bad-response", []antest.Piece{O(readHoldingReq), R(antest.Hex("00 01 00 00 00 07 0a 03 06 00 2a 00 2b"))}, antest.Expect{Violation: true}},
 	}
 	for _, c := range cases {

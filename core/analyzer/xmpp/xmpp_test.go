@@ -94,6 +94,13 @@ func TestSessions(t *testing.T) {
 			want: antest.Expect{Service: "xmpp", SkipOrig: true, SkipResp: true, NoWeirds: true},
 		},
 		{
+			name: "proceed-without-starttls",
+			pieces: []antest.Piece{
+				O(clientHeader), R(serverHeader + featuresTLS), R("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"),
+			},
+			want: antest.Expect{Service: "xmpp"},
+		},
+		{
 			name:   "client-only",
 			pieces: []antest.Piece{O(clientHeader)},
 			want:   antest.Expect{},

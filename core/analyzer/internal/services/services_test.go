@@ -12,10 +12,17 @@ import (
 	"github.com/weirnet/weir/core/analyzer/imap"
 	"github.com/weirnet/weir/core/analyzer/internal/antest"
 	"github.com/weirnet/weir/core/analyzer/irc"
+	"github.com/weirnet/weir/core/analyzer/krb"
 	"github.com/weirnet/weir/core/analyzer/modbus"
+	"github.com/weirnet/weir/core/analyzer/mysql"
 	"github.com/weirnet/weir/core/analyzer/ntp"
 	"github.com/weirnet/weir/core/analyzer/pop3"
+	"github.com/weirnet/weir/core/analyzer/radius"
+	"github.com/weirnet/weir/core/analyzer/rdp"
+	"github.com/weirnet/weir/core/analyzer/sip"
 	"github.com/weirnet/weir/core/analyzer/smtp"
+	"github.com/weirnet/weir/core/analyzer/snmp"
+	"github.com/weirnet/weir/core/analyzer/syslog"
 	"github.com/weirnet/weir/core/analyzer/xmpp"
 )
 
@@ -39,6 +46,14 @@ func all(t *testing.T) []analyzer.Analyzer {
 	add(dhcp.New(dhcp.DefaultConfig()))
 	add(modbus.New(modbus.DefaultConfig()))
 	add(dcerpc.New(dcerpc.DefaultConfig()))
+	add(krb.NewUDP(krb.DefaultConfig()))
+	add(krb.NewTCP(krb.DefaultConfig()))
+	add(snmp.New(snmp.DefaultConfig()))
+	add(rdp.New(rdp.DefaultConfig()))
+	add(mysql.New(mysql.DefaultConfig()))
+	add(sip.New(sip.DefaultConfig()))
+	add(radius.New(radius.DefaultConfig()))
+	add(syslog.New(syslog.DefaultConfig()))
 	return append(out, antest.FakeTLS{})
 }
 
@@ -111,6 +126,19 @@ var tcpCases = []struct {
 04 5d 88 8a eb 1c c9 11 9f e8 08 00 2b 10 48 60 02 00 00 00`)),
 		RB(antest.Hex("05 00 0b 03 00 03 00 80 01")),
 	}, "dce_rpc"},
+	{"krb-tcp", 88, []antest.Piece{OB(krbTCP(asReq()))}, "krb_tcp"},
+	{"krb-tcp-other-port", 8888, []antest.Piece{OB(krbTCP(asReq()))}, "krb_tcp"},
+	{"rdp-tls", 3389, []antest.Piece{
+		OB(rdpRequest),
+		RB(antest.Hex("03 00 00 13 0e d0 00 00 12 34 00 02 00 08 00 01 00 00 00")),
+		O(clientHello),
+	}, "rdp,ssl"},
+	{"rdp-other-port", 13389, []antest.Piece{
+		OB(rdpRequest),
+		RB(antest.Hex("03 00 00 0b 06 d0 00 00 12 34 00")),
+	}, "rdp"},
+	{"mysql-ssl", 3306, []antest.Piece{RB(mysqlGreeting()), OB(mysqlSSLRequest()), O(clientHello)}, "mysql,ssl"},
+	{"mysql-other-port", 13306, []antest.Piece{RB(mysqlGreeting()), OB(mysqlSSLRequest()), O(clientHello)}, "mysql,ssl"},
 	{"http-on-110", 110, []antest.Piece{O("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), R("HTTP/1.1 400 Bad Request\r\n\r\n")}, ""},
 	{"ssh-on-21", 21, []antest.Piece{R("SSH-2.0-OpenSSH_9.6\r\n"), O("SSH-2.0-OpenSSH_9.6\r\n")}, ""},
 	{"tls-on-143", 143, []antest.Piece{O(clientHello)}, ""},
@@ -161,6 +189,17 @@ func TestUDPServices(t *testing.T) {
 		{"ntp-other-port", 10123, []antest.Piece{OB(ntpPacket(3)), RB(ntpPacket(4))}, "ntp"},
 		{"dhcp", 67, []antest.Piece{OB(dhcpDiscover())}, "dhcp"},
 		{"dhcp-other-port", 1067, []antest.Piece{OB(dhcpDiscover())}, "dhcp"},
+		{"krb", 88, []antest.Piece{OB(asReq())}, "krb"},
+		{"krb-other-port", 8888, []antest.Piece{OB(asReq())}, "krb"},
+		{"snmp", 161, []antest.Piece{OB(snmpGet)}, "snmp"},
+		{"snmp-other-port", 1161, []antest.Piece{OB(snmpGet)}, "snmp"},
+		{"sip", 5060, []antest.Piece{O(sipOptions)}, "sip"},
+		{"sip-other-port", 15060, []antest.Piece{O(sipOptions)}, "sip"},
+		{"radius", 1812, []antest.Piece{OB(radiusRequest)}, "radius"},
+		{"radius-other-port", 11812, []antest.Piece{OB(radiusRequest)}, "radius"},
+		{"syslog", 514, []antest.Piece{O("<13>kernel: link up")}, "syslog"},
+		{"syslog-other-port", 5514, []antest.Piece{O("<13>Feb  5 17:32:18 host kernel: link up")}, "syslog"},
+		{"text-other-port", 5514, []antest.Piece{O("hello there")}, ""},
 		{"dns-on-123", 123, []antest.Piece{OB(antest.Hex("12 34 01 00 00 01 00 00 00 00 00 00 03 77 77 77 00 00 01 00 01"))}, ""},
 		{"zeros-on-random-port", 9999, []antest.Piece{OB(make([]byte, 48)), RB(make([]byte, 300))}, ""},
 	}
@@ -176,3 +215,40 @@ func TestUDPServices(t *testing.T) {
 		})
 	}
 }
+
+// asReq is a minimal Kerberos AS-REQ.
+func asReq() []byte {
+	return antest.Hex(`6a 2e 30 2c a1 03 02 01 05 a2 03 02 01 0a a4 20 30 1e a0 07 03 05 00 50 80 00 10
+a2 0d 1b 0b 45 58 41 4d 50 4c 45 2e 4e 45 54 a7 04 02 02 01 2a`)
+}
+
+func krbTCP(m []byte) []byte { return append(binary.BigEndian.AppendUint32(nil, uint32(len(m))), m...) }
+
+var snmpGet = antest.Hex(`30 29 02 01 01 04 06 70 75 62 6c 69 63 a0 1c 02 04 12 34 56 78 02 01 00 02 01 00
+30 0e 30 0c 06 08 2b 06 01 02 01 01 01 00 05 00`)
+
+const sipOptions = "OPTIONS sip:carol@example.net SIP/2.0\r\nVia: SIP/2.0/UDP pc33.example.org\r\n" +
+	"Call-ID: a84b4c76e66710\r\nCSeq: 63104 OPTIONS\r\n\r\n"
+
+var radiusRequest = antest.Hex(`01 07 00 1f 30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66 01 05 62 6f 62 04 06 c6 12 00 01`)
+
+func mysqlGreeting() []byte {
+	p := append([]byte{10}, "8.0.36\x00"...)
+	p = append(p, 0x0b, 0, 0, 0)
+	p = append(p, "abcdefgh\x00"...)
+	p = append(p, 0xff, 0xff, 0xff, 0x02, 0, 0xff, 0xdf, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	p = append(p, "ijklmnopqrst\x00caching_sha2_password\x00"...)
+	return append([]byte{byte(len(p)), 0, 0, 0}, p...)
+}
+
+func mysqlSSLRequest() []byte {
+	p := binary.LittleEndian.AppendUint32(nil, 0x0200|0x0800|0x000fa685)
+	p = binary.LittleEndian.AppendUint32(p, 1<<24)
+	p = append(p, 0xff)
+	p = append(p, make([]byte, 23)...)
+	return append([]byte{byte(len(p)), 0, 0, 1}, p...)
+}
+
+// rdpRequest is an X.224 Connection Request with a cookie and a
+// negotiation request for TLS and CredSSP.
+var rdpRequest = antest.Hex("03 00 00 27 22 e0 00 00 00 00 00 43 6f 6f 6b 69 65 3a 20 6d 73 74 73 68 61 73 68 3d 61 0d 0a 01 00 08 00 03 00 00 00")

@@ -1,0 +1,27 @@
+package mysql
+
+import "fmt"
+
+// Config is the analyzer's configuration, the [analyzer.mysql] table of the
+// configuration file. New fills in the defaults; keys the struct does not
+// have are an error.
+type Config struct {
+	// Ports are the port hints: connections to these TCP ports are analyzed
+	// as MySQL at once, without waiting for content detection. Zeek's
+	// MySQL::ports.
+	Ports []uint16 `toml:"ports"`
+}
+
+// DefaultConfig returns Zeek's defaults.
+func DefaultConfig() Config {
+	return Config{Ports: []uint16{1434, 3306}}
+}
+
+func (c *Config) validate() error {
+	for _, p := range c.Ports {
+		if p == 0 {
+			return fmt.Errorf("analyzer/mysql: ports: 0 is not a port")
+		}
+	}
+	return nil
+}
