@@ -106,8 +106,11 @@ func TestJSONAndCompression(t *testing.T) {
 			t.Errorf("JSON conn.log lacks %s:\n%s", want, s)
 		}
 	}
-	if strings.Contains(s, `"service"`) {
-		t.Error("unset service written in JSON (Zeek omits unset fields)")
+	if strings.Contains(s, `"tunnel_parents"`) {
+		t.Error("unset tunnel_parents written in JSON (Zeek omits unset fields)")
+	}
+	if !strings.Contains(s, `"service":"http"`) {
+		t.Error("HTTP on port 80 not named in service")
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/plugins/connlog"
 	"github.com/weirnet/weir/plugins/dnslog"
+	"github.com/weirnet/weir/plugins/httplog"
+	"github.com/weirnet/weir/plugins/sshlog"
 	"github.com/weirnet/weir/plugins/ssllog"
 	"github.com/weirnet/weir/plugins/weirdlog"
 )
@@ -15,6 +17,8 @@ func builtinPlugins(o logs.Options) []bus.Plugin {
 	return []bus.Plugin{
 		connlog.New(o),
 		dnslog.New(o),
+		httplog.New(o),
+		sshlog.New(o),
 		ssllog.New(o, ssllog.Config{}),
 		weirdlog.New(o),
 	}

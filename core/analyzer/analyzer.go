@@ -74,6 +74,23 @@ type Session interface {
 	End(ts int64)
 }
 
+// StreamEnder is implemented by TCP sessions that want to know when a
+// direction's stream ended in order (its FIN, after every byte before it
+// was delivered) and when the connection was reset. Without it, End is all
+// a session is told.
+type StreamEnder interface {
+	EndOfStream(ts int64, isOrig bool)
+	Reset(ts int64)
+}
+
+// HandshakeRequirer is implemented by analyzers that only analyze TCP
+// connections whose beginning was seen (Zeek ignores partial connections
+// for HTTP and SSH): they are not started on a connection picked up
+// midstream.
+type HandshakeRequirer interface {
+	RequiresHandshake() bool
+}
+
 // Initializer is implemented by analyzers that validate their
 // configuration after decoding.
 type Initializer interface {

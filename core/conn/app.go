@@ -25,6 +25,10 @@ type app struct {
 	deliv    [2]streamDeliverer
 	tap      bool // publish raw StreamData/Datagram events for plugins
 	tapSeq   [2]uint64
+
+	detectGen uint32 // bumped by Redetect: the segment being delivered is not re-examined
+	eos       [2]bool
+	reset     bool
 }
 
 // Tap asks for raw payload events (StreamData for TCP, Datagram for UDP) of
@@ -116,6 +120,9 @@ func (t *Tracker) newApp(c *Conn) *app {
 		if an.Transports()&tr == 0 {
 			continue
 		}
+		if hr, ok := an.(analyzer.HandshakeRequirer); ok && hr.RequiresHandshake() && tr == analyzer.TCP && c.isPartial {
+			continue
+		}
 		mk()
 		if slices.Contains(an.Ports(), rp) {
 			a.start(an)
@@ -155,6 +162,7 @@ func (a *app) stream(isOrig bool, b []byte) {
 	if a.tap {
 		a.publish(event.KindStreamData, isOrig, b, 0)
 	}
+	gen := a.detectGen
 	n := len(a.sessions)
 	for i := 0; i < n; i++ {
 		s := &a.sessions[i]
@@ -162,7 +170,7 @@ func (a *app) stream(isOrig bool, b []byte) {
 			s.s.Stream(a.ts, isOrig, b)
 		}
 	}
-	if len(a.cands) == 0 {
+	if len(a.cands) == 0 || gen != a.detectGen {
 		return
 	}
 	if room := analyzer.DetectBytes - len(a.detect[d]); room > 0 {
@@ -365,6 +373,7 @@ func (s *appSink) Redetect() {
 	a.cands = a.cands[:0]
 	a.detect[0], a.detect[1] = nil, nil
 	a.dgrams = [2]int{}
+	a.detectGen++
 	for _, an := range a.t.analyzers {
 		if an.Transports()&tr == 0 {
 			continue
@@ -377,6 +386,35 @@ func (s *appSink) Redetect() {
 		}
 		if !running {
 			a.cands = append(a.cands, candidate{a: an})
+		}
+	}
+}
+
+// endOfStream tells sessions that a direction's stream ended in order.
+func (a *app) endOfStream(isOrig bool) {
+	d := dir(isOrig)
+	if a.eos[d] {
+		return
+	}
+	a.eos[d] = true
+	for i := range a.sessions {
+		s := &a.sessions[i]
+		if se, ok := s.s.(analyzer.StreamEnder); ok && !s.dead {
+			se.EndOfStream(a.ts, isOrig)
+		}
+	}
+}
+
+// resetConn tells sessions the connection was reset.
+func (a *app) resetConn() {
+	if a.reset {
+		return
+	}
+	a.reset = true
+	for i := range a.sessions {
+		s := &a.sessions[i]
+		if se, ok := s.s.(analyzer.StreamEnder); ok && !s.dead {
+			se.Reset(a.ts)
 		}
 	}
 }

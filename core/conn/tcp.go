@@ -353,8 +353,25 @@ func (t *Tracker) tcpPacket(c *Conn, p *decode.Packet, isOrig bool) {
 		}
 	}
 
+	if a := c.app; a != nil {
+		a.ts = ts
+		if flags.rst() {
+			a.resetConn()
+		}
+		t.checkEOS(c, &c.orig, true)
+		t.checkEOS(c, &c.resp, false)
+	}
+
 	if doClose {
 		t.connectionClosed(c, e, peer, genEvent)
+	}
+}
+
+// checkEOS tells the analyzers that a direction ended once its FIN was seen
+// and every byte before it was delivered.
+func (t *Tracker) checkEOS(c *Conn, e *endpoint, isOrig bool) {
+	if e.finCnt > 0 && !c.app.eos[dir(isOrig)] && e.rs.lastReassem+1 >= e.finSeq {
+		c.app.endOfStream(isOrig)
 	}
 }
 

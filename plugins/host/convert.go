@@ -11,17 +11,11 @@ import (
 // plugin served out of process converts back, into per-batch slabs the
 // plugin may keep.
 //
-// Covered: ConnStart, ConnEnd, Weird, StreamData, Datagram.
-//
-// TODO when core/event's payloads are filled in (core/event/{http,ssh,tls,dns}.go):
-//   - HTTPTransaction: message HTTP = 13 in event.proto, sdkevent.HTTP,
-//     wire encode/decode (sdk/internal/wire), toSDK/fromSDK below.
-//   - SSHHandshake: message SSH = 14, likewise.
-//   - TLSHandshake: message TLS = 15, likewise.
-//   - DNSMessage: message DNS = 16, likewise.
-//     Until then events of these kinds reach a plugin without payload, so
-//     plugins cannot usefully subscribe to them; TestConvertCoversCoreEvent
-//     fails as soon as one of these structs gains a field, as a reminder.
+// Covered: every kind and every field of core/event: ConnStart, ConnEnd,
+// Weird, HTTPTransaction, SSHHandshake, TLSHandshake, DNSMessage,
+// StreamData, Datagram. A field added to a core type must be added to
+// sdk/event, to event.proto (new number), to sdk/internal/wire and here:
+// TestConvertCoversCoreEvent fails until it is.
 
 // scratch holds the payloads of one converted event. toSDK points the
 // converted event into it; the next call overwrites it.
@@ -30,6 +24,10 @@ type scratch struct {
 	weird sdkevent.Weird
 	id    sdkevent.ConnID
 	data  sdkevent.Data
+	http  sdkevent.HTTP
+	ssh   sdkevent.SSH
+	tls   sdkevent.TLS
+	dns   sdkevent.DNS
 }
 
 func idToSDK(id *event.ConnID) sdkevent.ConnID {
@@ -69,6 +67,104 @@ func toSDK(ev *event.Event, dst *sdkevent.Event, s *scratch) {
 		d := ev.Data
 		s.data = sdkevent.Data{UID: d.UID, ID: idToSDK(&d.ID), IsOrig: d.IsOrig, Seq: d.Seq, Gap: d.Gap, Bytes: d.Bytes}
 		dst.Data = &s.data
+	case ev.HTTP != nil:
+		s.http = httpToSDK(ev.HTTP)
+		dst.HTTP = &s.http
+	case ev.SSH != nil:
+		s.ssh = sshToSDK(ev.SSH)
+		dst.SSH = &s.ssh
+	case ev.TLS != nil:
+		s.tls = tlsToSDK(ev.TLS)
+		dst.TLS = &s.tls
+	case ev.DNS != nil:
+		s.dns = dnsToSDK(ev.DNS)
+		dst.DNS = &s.dns
+	}
+}
+
+func httpToSDK(h *event.HTTP) sdkevent.HTTP {
+	return sdkevent.HTTP{
+		TS: h.TS, UID: h.UID, ID: idToSDK(&h.ID), TransDepth: h.TransDepth,
+		Method: h.Method, Host: h.Host, URI: h.URI, Referrer: h.Referrer, Version: h.Version,
+		UserAgent: h.UserAgent, Origin: h.Origin, RequestBodyLen: h.RequestBodyLen, ResponseBodyLen: h.ResponseBodyLen,
+		StatusCode: h.StatusCode, StatusMsg: h.StatusMsg, InfoCode: h.InfoCode, InfoMsg: h.InfoMsg,
+		Tags: h.Tags, Username: h.Username, Password: h.Password, Proxied: h.Proxied,
+		OrigFilenames: h.OrigFilenames, OrigMIMETypes: h.OrigMIMETypes, RespFilenames: h.RespFilenames, RespMIMETypes: h.RespMIMETypes,
+		Set: sdkevent.HTTPField(h.Set),
+	}
+}
+
+func httpFromSDK(h *sdkevent.HTTP) event.HTTP {
+	return event.HTTP{
+		TS: h.TS, UID: h.UID, ID: idFromSDK(&h.ID), TransDepth: h.TransDepth,
+		Method: h.Method, Host: h.Host, URI: h.URI, Referrer: h.Referrer, Version: h.Version,
+		UserAgent: h.UserAgent, Origin: h.Origin, RequestBodyLen: h.RequestBodyLen, ResponseBodyLen: h.ResponseBodyLen,
+		StatusCode: h.StatusCode, StatusMsg: h.StatusMsg, InfoCode: h.InfoCode, InfoMsg: h.InfoMsg,
+		Tags: h.Tags, Username: h.Username, Password: h.Password, Proxied: h.Proxied,
+		OrigFilenames: h.OrigFilenames, OrigMIMETypes: h.OrigMIMETypes, RespFilenames: h.RespFilenames, RespMIMETypes: h.RespMIMETypes,
+		Set: event.HTTPField(h.Set),
+	}
+}
+
+func sshToSDK(x *event.SSH) sdkevent.SSH {
+	return sdkevent.SSH{
+		TS: x.TS, UID: x.UID, ID: idToSDK(&x.ID), Version: x.Version, HasVersion: x.HasVersion,
+		AuthSuccess: sdkevent.Tristate(x.AuthSuccess), AuthAttempts: x.AuthAttempts, Direction: x.Direction,
+		Client: x.Client, Server: x.Server, CipherAlg: x.CipherAlg, MACAlg: x.MACAlg, CompressionAlg: x.CompressionAlg,
+		KexAlg: x.KexAlg, HostKeyAlg: x.HostKeyAlg, HostKey: x.HostKey,
+	}
+}
+
+func sshFromSDK(x *sdkevent.SSH) event.SSH {
+	return event.SSH{
+		TS: x.TS, UID: x.UID, ID: idFromSDK(&x.ID), Version: x.Version, HasVersion: x.HasVersion,
+		AuthSuccess: event.Tristate(x.AuthSuccess), AuthAttempts: x.AuthAttempts, Direction: x.Direction,
+		Client: x.Client, Server: x.Server, CipherAlg: x.CipherAlg, MACAlg: x.MACAlg, CompressionAlg: x.CompressionAlg,
+		KexAlg: x.KexAlg, HostKeyAlg: x.HostKeyAlg, HostKey: x.HostKey,
+	}
+}
+
+func tlsToSDK(x *event.TLS) sdkevent.TLS {
+	return sdkevent.TLS{
+		UID: x.UID, ID: idToSDK(&x.ID), TS: x.TS, VersionNum: x.VersionNum, Version: x.Version, Cipher: x.Cipher,
+		Curve: x.Curve, ServerName: x.ServerName, HasServerName: x.HasServerName, Resumed: x.Resumed,
+		LastAlert: x.LastAlert, NextProtocol: x.NextProtocol, HasNextProtocol: x.HasNextProtocol,
+		Established: x.Established, History: x.History, CertChainFPs: x.CertChainFPs,
+		ClientCertChainFPs: x.ClientCertChainFPs, Subject: x.Subject, Issuer: x.Issuer, HasSubject: x.HasSubject,
+		ClientSubject: x.ClientSubject, ClientIssuer: x.ClientIssuer, HasClientSubject: x.HasClientSubject,
+		SNIMatchesCert: sdkevent.Tristate(x.SNIMatchesCert), JA3: x.JA3, JA3S: x.JA3S, JA4: x.JA4,
+	}
+}
+
+func tlsFromSDK(x *sdkevent.TLS) event.TLS {
+	return event.TLS{
+		UID: x.UID, ID: idFromSDK(&x.ID), TS: x.TS, VersionNum: x.VersionNum, Version: x.Version, Cipher: x.Cipher,
+		Curve: x.Curve, ServerName: x.ServerName, HasServerName: x.HasServerName, Resumed: x.Resumed,
+		LastAlert: x.LastAlert, NextProtocol: x.NextProtocol, HasNextProtocol: x.HasNextProtocol,
+		Established: x.Established, History: x.History, CertChainFPs: x.CertChainFPs,
+		ClientCertChainFPs: x.ClientCertChainFPs, Subject: x.Subject, Issuer: x.Issuer, HasSubject: x.HasSubject,
+		ClientSubject: x.ClientSubject, ClientIssuer: x.ClientIssuer, HasClientSubject: x.HasClientSubject,
+		SNIMatchesCert: event.Tristate(x.SNIMatchesCert), JA3: x.JA3, JA3S: x.JA3S, JA4: x.JA4,
+	}
+}
+
+func dnsToSDK(x *event.DNS) sdkevent.DNS {
+	return sdkevent.DNS{
+		TS: x.TS, UID: x.UID, ID: idToSDK(&x.ID), Proto: sdkevent.Transport(x.Proto), TransID: x.TransID,
+		RTT: x.RTT, HasRTT: x.HasRTT, Query: x.Query, HasQuery: x.HasQuery, QClass: x.QClass,
+		QClassName: x.QClassName, QType: x.QType, QTypeName: x.QTypeName, HasQType: x.HasQType,
+		RCode: x.RCode, RCodeName: x.RCodeName, HasRCode: x.HasRCode, AA: x.AA, TC: x.TC, RD: x.RD, RA: x.RA,
+		Z: x.Z, Answers: x.Answers, TTLs: x.TTLs, Rejected: x.Rejected, Opcode: x.Opcode, OpcodeName: x.OpcodeName,
+	}
+}
+
+func dnsFromSDK(x *sdkevent.DNS) event.DNS {
+	return event.DNS{
+		TS: x.TS, UID: x.UID, ID: idFromSDK(&x.ID), Proto: event.Transport(x.Proto), TransID: x.TransID,
+		RTT: x.RTT, HasRTT: x.HasRTT, Query: x.Query, HasQuery: x.HasQuery, QClass: x.QClass,
+		QClassName: x.QClassName, QType: x.QType, QTypeName: x.QTypeName, HasQType: x.HasQType,
+		RCode: x.RCode, RCodeName: x.RCodeName, HasRCode: x.HasRCode, AA: x.AA, TC: x.TC, RD: x.RD, RA: x.RA,
+		Z: x.Z, Answers: x.Answers, TTLs: x.TTLs, Rejected: x.Rejected, Opcode: x.Opcode, OpcodeName: x.OpcodeName,
 	}
 }
 
@@ -79,6 +175,10 @@ type slabs struct {
 	weirds []event.Weird
 	ids    []event.ConnID
 	datas  []event.Data
+	https  []event.HTTP
+	sshs   []event.SSH
+	tlss   []event.TLS
+	dnss   []event.DNS
 }
 
 func grow[T any](s *[]T, n int) *T {
@@ -127,6 +227,22 @@ func fromSDK(dst []event.Event, in []sdkevent.Event) []event.Event {
 			p := grow(&sl.datas, left)
 			*p = event.Data{UID: d.UID, ID: idFromSDK(&d.ID), IsOrig: d.IsOrig, Seq: d.Seq, Gap: d.Gap, Bytes: d.Bytes}
 			out.Data = p
+		case ev.HTTP != nil:
+			p := grow(&sl.https, left)
+			*p = httpFromSDK(ev.HTTP)
+			out.HTTP = p
+		case ev.SSH != nil:
+			p := grow(&sl.sshs, left)
+			*p = sshFromSDK(ev.SSH)
+			out.SSH = p
+		case ev.TLS != nil:
+			p := grow(&sl.tlss, left)
+			*p = tlsFromSDK(ev.TLS)
+			out.TLS = p
+		case ev.DNS != nil:
+			p := grow(&sl.dnss, left)
+			*p = dnsFromSDK(ev.DNS)
+			out.DNS = p
 		}
 		dst = append(dst, out)
 	}

@@ -8,7 +8,7 @@
 // # Delivery
 //
 // Handle converts the bus's events into protobuf and packs them into
-// batches of Config.BatchEvents events (512 by default, fewer when they
+// batches of Config.BatchEvents events (2048 by default, fewer when they
 // reach protocol.MaxBatchBytes) on one long-lived
 // bidirectional gRPC stream; there is no call per event. A batch is kept
 // until the plugin acknowledges it; at most Config.Window batches are kept.
@@ -59,7 +59,9 @@ import (
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/status"
 
+	"github.com/weirnet/weir/core/analyzer"
 	"github.com/weirnet/weir/core/bus"
+	"github.com/weirnet/weir/core/conn"
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
 	sdkevent "github.com/weirnet/weir/sdk/event"
@@ -88,14 +90,17 @@ type Config struct {
 	// does not fit in the queue. Replay mode blocks instead.
 	Live bool
 
-	// BatchEvents is the number of events per batch message (default 512;
-	// at least 64).
+	// BatchEvents is the number of events per batch message (default
+	// 2048; at least 64). Per-batch costs (a gRPC message, a wake-up on
+	// each side, a checkpoint every Window/2 batches) make small batches
+	// expensive: see BenchmarkOutOfProcess.
 	BatchEvents int
 	// Window is the number of unacknowledged batches kept (default 32).
 	// The plugin checkpoints and acknowledges every Window/2 batches.
 	Window int
 	// LiveQueue is the number of further batches that may wait in live
-	// mode before batches are dropped (default 256).
+	// mode before batches are dropped (default 32). Memory in flight is
+	// about (Window+LiveQueue) × BatchEvents × 200 bytes: 26 MB by default.
 	LiveQueue int
 	// FlushInterval: a partial batch, and acknowledgements, are pushed out
 	// after this much time without a full batch (default 1s), so that a
@@ -126,10 +131,10 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultBatchEvents = 512
+	DefaultBatchEvents = 2048
 	MinBatchEvents     = 64
 	DefaultWindow      = 32
-	DefaultLiveQueue   = 256
+	DefaultLiveQueue   = 32
 )
 
 func (c *Config) applyDefaults() error {
@@ -314,6 +319,30 @@ func (p *Plugin) DataSubscriptions() (ports []uint16, protocols []string) {
 	return append([]uint16(nil), p.desc.DataPorts...), append([]string(nil), p.desc.DataProtocols...)
 }
 
+// Taps returns the core's raw payload taps (conn.Config.Taps) that the
+// plugins' StreamData and Datagram subscriptions need: the core publishes
+// raw data only for the connections someone asked for.
+func Taps(plugins ...*Plugin) []conn.Tap {
+	var taps []conn.Tap
+	for _, p := range plugins {
+		var tr analyzer.Transport
+		for _, k := range p.kinds {
+			switch k {
+			case event.KindStreamData:
+				tr |= analyzer.TCP
+			case event.KindDatagram:
+				tr |= analyzer.UDP
+			}
+		}
+		if tr == 0 {
+			continue
+		}
+		ports, protocols := p.DataSubscriptions()
+		taps = append(taps, conn.Tap{Transport: tr, Ports: ports, Services: protocols})
+	}
+	return taps
+}
+
 // Info returns what the plugin said about itself.
 func (p *Plugin) Info() Info {
 	return Info{Name: p.desc.Name, SDKVersion: p.desc.SDKVersion, Kinds: p.Subscriptions(),
@@ -360,8 +389,11 @@ func (p *Plugin) Open(ts int64) error {
 }
 
 // wants reports whether ev goes to the plugin; the bus has checked the kind.
+// Raw data events are checked against the plugin's ports unless it also
+// subscribed by protocol, which the events do not carry: the core's taps
+// (Taps) produce them only for subscribed ports and protocols.
 func (p *Plugin) wants(ev *event.Event) bool {
-	if p.ports == nil || ev.Data == nil {
+	if p.ports == nil || ev.Data == nil || len(p.desc.DataProtocols) > 0 {
 		return true
 	}
 	port := ev.Data.ID.RespP

@@ -32,8 +32,9 @@ import (
 	"github.com/weirnet/weir/sources/file"
 )
 
-// bins holds the test plugins, built by TestMain.
-var bins = map[string]string{"builtin": "", "oldproto": "", "sink": ""}
+// testPlugin is the test plugin binary (testdata/plugin), built by
+// TestMain; its argument chooses the role.
+var testPlugin string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
@@ -48,14 +49,9 @@ func TestMain(m *testing.M) {
 		if err != nil {
 			goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 		}
-		// One go build for all: the links run in parallel.
-		args := []string{"build", "-o", dir + string(filepath.Separator)}
-		for name := range bins {
-			args = append(args, "./testdata/plugins/"+name)
-			bins[name] = filepath.Join(dir, name)
-		}
-		if b, err := exec.Command(goTool, args...).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building the test plugins: %v\n%s", err, b)
+		testPlugin = filepath.Join(dir, "plugin")
+		if b, err := exec.Command(goTool, "build", "-o", testPlugin, "./testdata/plugin").CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "building the test plugin: %v\n%s", err, b)
 			return 1
 		}
 		return m.Run()
@@ -77,7 +73,7 @@ func quietLogger(t testing.TB) hclog.Logger {
 func builtinConfig(t testing.TB, name string, lo logs.Options) Config {
 	return Config{
 		Name:   name,
-		Path:   bins["builtin"],
+		Path:   testPlugin,
 		Args:   []string{name},
 		Logs:   lo,
 		Logger: quietLogger(t),
@@ -393,7 +389,10 @@ func TestHungPluginRestarted(t *testing.T) {
 	if err := deliver(t, events, events[0].Time, events[len(events)-1].Time, 500, p); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.Stats(); s.Restarts != 1 || s.Delivered != uint64(len(events)) {
+	// At least the one restart; a machine loaded enough to stall the
+	// replacement process for the short timeout may cause more, which
+	// must not change the log either.
+	if s := p.Stats(); s.Restarts < 1 || s.Delivered != uint64(len(events)) {
 		t.Fatalf("stats %+v", s)
 	}
 	if d := time.Since(start); d > 10*time.Second {
@@ -449,7 +448,7 @@ func TestCrashLoopDisabled(t *testing.T) {
 // TestOldProtocolRefused: a plugin of another protocol version is refused
 // with a message that says what to do.
 func TestOldProtocolRefused(t *testing.T) {
-	_, err := Launch(Config{Name: "old", Path: bins["oldproto"], Logger: quietLogger(t)})
+	_, err := Launch(Config{Name: "old", Path: testPlugin, Args: []string{"oldproto"}, Logger: quietLogger(t)})
 	if err == nil {
 		t.Fatal("a protocol 0 plugin was accepted")
 	}
@@ -462,11 +461,11 @@ func TestOldProtocolRefused(t *testing.T) {
 
 // TestChecksumPin: a pinned binary starts only if it matches.
 func TestChecksumPin(t *testing.T) {
-	sum, err := FileSHA256(bins["sink"])
+	sum, err := FileSHA256(testPlugin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Name: "sink", Path: bins["sink"], SHA256: sum, Logs: logs.Options{Dir: t.TempDir()}, Logger: quietLogger(t)}
+	cfg := Config{Name: "sink", Path: testPlugin, Args: []string{"sink"}, SHA256: sum, Logs: logs.Options{Dir: t.TempDir()}, Logger: quietLogger(t)}
 	p := launch(t, cfg)
 	if err := p.Close(0); err != nil {
 		t.Fatal(err)
@@ -538,21 +537,45 @@ func TestLaunchErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "plugin x (/nonexistent/plugin)") {
 		t.Fatalf("missing binary: %v", err)
 	}
-	_, err = Launch(Config{Name: "x", Path: bins["sink"], BatchEvents: 10})
+	_, err = Launch(Config{Name: "x", Path: testPlugin, BatchEvents: 10})
 	if err == nil || !strings.Contains(err.Error(), "batch_events 10") {
 		t.Fatalf("small batches: %v", err)
 	}
-	if _, err := Launch(Config{Path: bins["sink"]}); err == nil {
+	if _, err := Launch(Config{Path: testPlugin}); err == nil {
 		t.Fatal("no name accepted")
 	}
 }
 
 // BenchmarkOutOfProcess measures delivery of conn-sized events to a plugin
-// that only decodes and checks them.
+// process that only decodes and checks them: the cost of the transport.
+// WEIR_BENCH_BATCH="events window" overrides the batching.
 func BenchmarkOutOfProcess(b *testing.B) {
+	cfg := Config{Name: "sink", Path: testPlugin, Args: []string{"sink"}, Logs: logs.Options{Dir: b.TempDir()}, Logger: quietLogger(b)}
+	if v := os.Getenv("WEIR_BENCH_BATCH"); v != "" {
+		fmt.Sscan(v, &cfg.BatchEvents, &cfg.Window)
+	}
+	benchDelivery(b, launch(b, cfg), true)
+}
+
+// BenchmarkConnLog compares the conn log plugin in process with the same
+// plugin out of process (the analyzer's plugin mode), writing conn.log:
+// what moving a log plugin out of the core costs. The full-replay
+// comparison (make bench) runs the analyzer with the plugin in and out of
+// process over the same capture.
+func BenchmarkConnLog(b *testing.B) {
+	b.Run("in-process", func(b *testing.B) {
+		benchDelivery(b, connlog.New(logs.Options{Dir: b.TempDir()}), false)
+	})
+	b.Run("out-of-process", func(b *testing.B) {
+		benchDelivery(b, launch(b, builtinConfig(b, "conn", logs.Options{Dir: b.TempDir()})), true)
+	})
+}
+
+// benchDelivery delivers b.N ConnEnd events through a bus to p, in the
+// engine's batches of 8192, and reports events/s and the CPU time per
+// event of this process and (for a plugin process) of the plugin.
+func benchDelivery(b *testing.B, p bus.Plugin, child bool) {
 	events := connEvents(64 << 10)
-	cfg := Config{Name: "sink", Path: bins["sink"], Logs: logs.Options{Dir: b.TempDir()}, Logger: quietLogger(b)}
-	p := launch(b, cfg)
 	bb := bus.New(p)
 	if err := bb.Open(0); err != nil {
 		b.Fatal(err)
@@ -581,15 +604,19 @@ func BenchmarkOutOfProcess(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
-	if s := p.Stats(); s.Delivered != uint64(b.N) {
-		b.Fatalf("delivered %d of %d", s.Delivered, b.N)
+	if hp, ok := p.(*Plugin); ok {
+		if s := hp.Stats(); s.Delivered != uint64(b.N) {
+			b.Fatalf("delivered %d of %d", s.Delivered, b.N)
+		}
 	}
 	// CPU per event on each side, which unlike events/s does not depend
-	// on what else the machine runs: the plugin process has exited and
+	// on what else the machine runs. The plugin process has exited and
 	// been waited for, so it is in RUSAGE_CHILDREN.
 	self, children := cpuTime(syscall.RUSAGE_SELF), cpuTime(syscall.RUSAGE_CHILDREN)
 	b.ReportMetric(float64(self-self0)/float64(b.N), "host-ns/event")
-	b.ReportMetric(float64(children-children0)/float64(b.N), "plugin-ns/event")
+	if child {
+		b.ReportMetric(float64(children-children0)/float64(b.N), "plugin-ns/event")
+	}
 }
 
 // cpuTime returns user plus system CPU time in ns.

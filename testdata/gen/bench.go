@@ -94,3 +94,32 @@ func shortHTTPConns(w *benchWriter, n int) {
 		w.write(r)
 	}
 }
+
+// dnsPairs writes n DNS query/answer pairs over UDP, 2 µs apart, from
+// client ports that rotate over a few thousand (so flows are reused, as a
+// busy resolver's clients are), to 198.19.0.53:53: 2n DNS messages.
+func dnsPairs(w *benchWriter, n int) {
+	srv := newHost("198.19.0.53")
+	c := newCapture(0, layers.LinkTypeEthernet, ethernet)
+	names := []string{"www.example.test", "mail.example.test", "a-long-label-for-tunnel-like-traffic-0123456789.cdn.example.test", "api.example.test"}
+	// Answers come 3 ms after their query, in query order: a FIFO keeps
+	// the file in time order.
+	var answers []record
+	for i := range n {
+		start := benchStart.Add(time.Duration(i) * 2 * usec)
+		for len(answers) > 0 && answers[0].ts.Before(start) {
+			w.write(answers[0])
+			answers = answers[1:]
+		}
+		c.recs = c.recs[:0]
+		c.now = start
+		cli, port := benchClient(i % 4096)
+		q := dnsQuery(uint16(i), names[i%len(names)], layers.DNSTypeA)
+		c.dns(cli, srv, port, q, dnsReply(q, "198.18.0.80"))
+		w.write(c.recs[0])
+		answers = append(answers, c.recs[1])
+	}
+	for _, r := range answers {
+		w.write(r)
+	}
+}

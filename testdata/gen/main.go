@@ -7,6 +7,7 @@
 //	go run ./testdata/gen -list               # the table in testdata/README.md
 //	go run ./testdata/gen -flood N -o FILE    # N one-SYN flows, for memory bounds
 //	go run ./testdata/gen -short-http N -o FILE # N short HTTP connections, for benchmarks
+//	go run ./testdata/gen -dns N -o FILE        # N DNS query/answer pairs over UDP, for benchmarks
 //
 // real_*.pcap files come from testdata/capture.sh, not from here; -check
 // leaves them alone.
@@ -181,6 +182,7 @@ func main() {
 	list := flag.Bool("list", false, "print the table of files for testdata/README.md")
 	flood := flag.Int("flood", 0, "write N one-packet TCP SYN flows with distinct 5-tuples to the file -o")
 	shortHTTP := flag.Int("short-http", 0, "write N complete short HTTP/1.1 connections to the file -o")
+	dnsN := flag.Int("dns", 0, "write N DNS query/answer pairs over UDP to the file -o")
 	flag.Parse()
 
 	if err := checkSlots(); err != nil {
@@ -195,6 +197,8 @@ func main() {
 		}
 	case *flood > 0:
 		fatal(writeBench(*out, func(w *benchWriter) { floodFlows(w, *flood) }))
+	case *dnsN > 0:
+		fatal(writeBench(*out, func(w *benchWriter) { dnsPairs(w, *dnsN) }))
 	case *shortHTTP > 0:
 		fatal(writeBench(*out, func(w *benchWriter) { shortHTTPConns(w, *shortHTTP) }))
 	case *check:

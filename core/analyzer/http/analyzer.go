@@ -220,3 +220,10 @@ var (
 	_ analyzer.Analyzer    = (*Analyzer)(nil)
 	_ analyzer.Initializer = (*Analyzer)(nil)
 )
+
+// RequiresHandshake keeps the analyzer off connections picked up
+// midstream, as Zeek does: without the start of the streams, requests and
+// replies cannot be told apart reliably.
+func (a *Analyzer) RequiresHandshake() bool { return true }
+
+var _ analyzer.HandshakeRequirer = (*Analyzer)(nil)

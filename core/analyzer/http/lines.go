@@ -57,6 +57,12 @@ func (s *Session) stream(d int, b []byte) {
 			s.feed(d, crlfBytes)
 		}
 	}
+	// Header lines read in place must outlive b.
+	if d == 0 {
+		s.req.keepHeaders()
+	} else {
+		s.rep.keepHeaders()
+	}
 }
 
 // feed delivers b to the session: lines to s.line, body bytes to
@@ -207,14 +213,17 @@ func (s *Session) lineOnceCRLF(d int, b []byte) int {
 func (s *Session) emitLine(d int, b []byte, dropCR bool) {
 	lr := &s.lines[d]
 	line := b
+	s.lineInPlace = true // in the Stream call's bytes: valid until it returns
 	if len(lr.buf) > 0 {
 		lr.buf = append(lr.buf, b...)
 		line = lr.buf
+		s.lineInPlace = false
 	}
 	if dropCR && len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
 	s.line(d, line)
+	s.lineInPlace = false
 	// The line was consumed; the buffer is free again (s.line may have
 	// been reentered by nothing: it never feeds this direction).
 	if cap(lr.buf) > maxKeptLineBuf {

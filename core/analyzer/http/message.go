@@ -81,9 +81,15 @@ type entity struct {
 	hasChild  bool // current_child_entity
 	expect    int  // bodyNotExpected, bodyExpected, bodyMaybe
 
-	hdr       []byte // current header with its continuation lines
+	// The current header with its continuation lines: a header is
+	// parsed when the next line shows it is complete. It stays in the
+	// caller's bytes (hdrRef, borrowed) while they are valid: within one
+	// Stream call, for lines not collected across calls; anything else is
+	// copied to hdr (see keepHeader).
+	hdr       []byte
+	hdrRef    []byte
 	hdrActive bool
-	hdrFolds  int // lines in hdr
+	hdrFolds  int // lines in the header
 	expect100 bool
 
 	ctype       int
@@ -121,6 +127,17 @@ func (m *message) init(s *Session, isOrig bool, expect int) {
 	m.top.reset(m, 0, expect)
 	m.cur = 0
 	s.onBeginEntity(isOrig)
+}
+
+// keepHeaders copies every borrowed header line: the bytes it points into
+// are about to become invalid.
+func (m *message) keepHeaders() {
+	m.top.keepHeader()
+	if m.kids != nil {
+		for i := range m.kids {
+			m.kids[i].keepHeader()
+		}
+	}
 }
 
 // release returns the pooled buffers of every entity.
@@ -270,6 +287,7 @@ func (e *entity) headerLine(b []byte) {
 			e.newHeader(b)
 			return
 		}
+		e.keepHeader()
 		if max := e.m.s.an.cfg.MaxHeaderBytes; max > 0 && len(e.hdr) >= max {
 			e.m.s.weird("exceeded_mime_max_header_bytes", itoa(len(e.hdr)))
 			return
@@ -286,9 +304,23 @@ func (e *entity) newHeader(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	e.hdr = append(e.hdr[:0], b...)
+	e.hdr = e.hdr[:0]
+	e.hdrRef = nil
+	if e.m.s.lineInPlace {
+		e.hdrRef = b
+	} else {
+		e.hdr = append(e.hdr, b...)
+	}
 	e.hdrActive = true
 	e.hdrFolds = 1
+}
+
+// keepHeader copies a borrowed header line into the entity's buffer.
+func (e *entity) keepHeader() {
+	if e.hdrRef != nil {
+		e.hdr = append(e.hdr[:0], e.hdrRef...)
+		e.hdrRef = nil
+	}
 }
 
 // finishHeader parses the collected header and submits it.
@@ -297,7 +329,11 @@ func (e *entity) finishHeader() {
 		return
 	}
 	e.hdrActive = false
-	h, ok := parseHeader(e.hdr)
+	line := e.hdr
+	if e.hdrRef != nil {
+		line, e.hdrRef = e.hdrRef, nil
+	}
+	h, ok := parseHeader(line)
 	if ok {
 		e.submitHeader(h)
 	}

@@ -208,8 +208,6 @@ func (c *pcapConn) checkEOF(di *pcapDir, isOrig bool, ts int64) {
 // or when Detect recognises the first payload.
 func httpFactory(t testing.TB, a *Analyzer) sessionFactory {
 	return func(c *analyzer.Conn, isOrig bool, first []byte) analyzer.Session {
-		sink := c
-		_ = sink
 		if slices.Contains(a.Ports(), c.ID.RespP) || a.Detect(isOrig, first) != analyzer.NoMatch {
 			return a.NewSession(c)
 		}

@@ -51,8 +51,9 @@ type Session struct {
 	sawSingleCR bool
 	sawSingleLF bool
 
-	txns    txns
-	scratch []byte // URI unescaping, Basic auth decoding
+	txns        txns
+	scratch     []byte // URI unescaping, Basic auth decoding
+	lineInPlace bool   // the line being handled lies in the Stream call's bytes
 }
 
 // Tunneled reports whether the connection switched protocols: a CONNECT

@@ -120,7 +120,11 @@ func (s *Session) onRequest(method []byte, uri []byte) {
 	t.curReq++
 	p := s.setState(true)
 	p.rec.Method = internMethod(method)
-	p.rec.URI = string(unescapeURI(s.scratch[:0], uri, s))
+	buf := unescapeURI(s.scratch[:0], uri, s)
+	p.rec.URI = string(buf)
+	if cap(buf) <= maxKeptLineBuf {
+		s.scratch = buf[:0]
+	}
 	p.rec.Set |= event.HTTPMethod | event.HTTPURI
 	if !slices.Contains(httpMethods, p.rec.Method) {
 		s.weird("unknown_HTTP_method", p.rec.Method)
@@ -223,6 +227,9 @@ func (s *Session) basicAuth(p *txn, value []byte) {
 		enc = enc[1:]
 	}
 	up := decodeBase64(s.scratch[:0], enc, s)
+	if cap(up) <= maxKeptLineBuf {
+		s.scratch = up[:0]
+	}
 	if i := slices.Index(up, ':'); i >= 0 {
 		p.rec.Username = string(up[:i])
 		p.rec.Set |= event.HTTPUsername

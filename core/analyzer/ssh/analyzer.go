@@ -125,3 +125,10 @@ var (
 	_ analyzer.Initializer = (*Analyzer)(nil)
 	_ analyzer.Session     = (*Session)(nil)
 )
+
+// RequiresHandshake keeps the analyzer off connections picked up
+// midstream, as Zeek does: without the start of the streams, requests and
+// replies cannot be told apart reliably.
+func (a *Analyzer) RequiresHandshake() bool { return true }
+
+var _ analyzer.HandshakeRequirer = (*Analyzer)(nil)

@@ -39,6 +39,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Ports:                 []uint16{22},
+		LocalNets:             []string{},
 		CompressionAlgorithms: []string{"zlib", "zlib@openssh.com"},
 		MaxPacket:             64 << 10,
 		MaxBannerLines:        32,

@@ -339,7 +339,9 @@ func (s *Session) setSession() {
 // Stream calls, and returns the bytes after it.
 func (s *Session) packetBytes(isOrig bool, b []byte) []byte {
 	d := &s.dirs[dir(isOrig)]
-	ssh1 := d.version == ver1
+	// Framing follows the version both speak (binpac's get_version);
+	// until the other banner is known, this side's own.
+	ssh1 := s.version == ver1 || s.version == verUnknown && d.version == ver1
 	if len(d.buf) == 0 && len(b) >= 4 {
 		n, ok := s.packetLen(b, ssh1)
 		if !ok {

@@ -1,13 +1,25 @@
-// Command builtin serves the conn and weird log plugins out of process, as
-// `analyzer plugin-serve NAME` does, with faults a test can inject through
-// the plugin's options.
+// Command plugin is the host's test plugin, one binary for every role so
+// that the tests link once:
+//
+//	plugin conn|weird   the built-in conn and weird log plugins served out of
+//	                    process, as `analyzer plugin-serve NAME` does, with
+//	                    faults a test injects through the plugin's options
+//	plugin sink         receives ConnEnd events and checks their order: what
+//	                    delivery costs without a log (WEIR_SINK_CPUPROFILE
+//	                    set: a CPU profile is written there)
+//	plugin oldproto     a plugin built for protocol version 0, as one from an
+//	                    older SDK would be: the host must refuse it
 package main
 
 import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime/pprof"
 	"time"
+
+	plugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/event"
@@ -16,7 +28,55 @@ import (
 	"github.com/weirnet/weir/plugins/host"
 	"github.com/weirnet/weir/plugins/weirdlog"
 	"github.com/weirnet/weir/sdk"
+	sdkevent "github.com/weirnet/weir/sdk/event"
+	"github.com/weirnet/weir/sdk/protocol"
 )
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: plugin conn|weird|sink|oldproto")
+		os.Exit(2)
+	}
+	switch name := os.Args[1]; name {
+	case "sink":
+		sink()
+	case "oldproto":
+		oldProto()
+	default:
+		builtin(name)
+	}
+}
+
+func oldProto() {
+	hs := protocol.Handshake
+	hs.ProtocolVersion = 0
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig: hs,
+		VersionedPlugins: map[int]plugin.PluginSet{
+			0: {protocol.PluginName: &protocol.GRPCPlugin{Register: func(*grpc.Server) {}}},
+		},
+		GRPCServer: plugin.DefaultGRPCServer,
+	})
+}
+
+func sink() {
+	if path := os.Getenv("WEIR_SINK_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
+	var last uint64
+	sdk.Serve("sink", sdk.HandlerFunc(func(ctx *sdk.Context, batch []sdkevent.Event) error {
+		for i := range batch {
+			if batch[i].Seq != last+1 || batch[i].Conn == nil {
+				return fmt.Errorf("event %d after %d", batch[i].Seq, last)
+			}
+			last = batch[i].Seq
+		}
+		return nil
+	}), sdk.Subscribe(sdkevent.KindConnEnd))
+}
 
 // faults are the test's options.
 type faults struct {
@@ -32,12 +92,7 @@ type faults struct {
 	SlowBatch string `json:"slow_batch"`
 }
 
-func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: builtin conn|weird")
-		os.Exit(2)
-	}
-	name := os.Args[1]
+func builtin(name string) {
 	host.ServeBus(name, func(ctx *sdk.Context) (bus.Plugin, error) {
 		f := faults{FailAt: -1}
 		if err := ctx.DecodeOptions(&f); err != nil {
