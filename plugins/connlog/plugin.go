@@ -11,21 +11,19 @@ import (
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
-	"github.com/weirnet/weir/logs/schema"
+	"github.com/weirnet/weir/plugins/logplugin"
 )
 
 // Plugin writes conn.log.
 type Plugin struct {
-	opts logs.Options
-	w    *logs.Writer
+	logplugin.Lazy
 }
 
 // New returns a conn log plugin writing with opts.
-func New(opts logs.Options) *Plugin { return &Plugin{opts: opts} }
+func New(opts logs.Options) *Plugin { return &Plugin{Lazy: logplugin.Lazy{Opts: opts}} }
 
 func (p *Plugin) Name() string                { return "conn" }
 func (p *Plugin) Subscriptions() []event.Kind { return []event.Kind{event.KindConnEnd} }
-func (p *Plugin) Open(ts int64) error         { return nil }
 
 // Handle writes one record per ConnEnd. The log file is created with the
 // first record, as Zeek creates its logs lazily.
@@ -35,14 +33,8 @@ func (p *Plugin) Handle(batch []event.Event) error {
 		if ev.Kind != event.KindConnEnd || ev.Conn == nil {
 			continue
 		}
-		if p.w == nil {
-			l, err := schema.Get("conn")
-			if err != nil {
-				return err
-			}
-			if p.w, err = logs.Create(l, p.opts, ev.Time); err != nil {
-				return err
-			}
+		if _, err := p.Writer("conn", ev.Time); err != nil {
+			return err
 		}
 		if err := p.write(ev.Conn); err != nil {
 			return err
@@ -52,7 +44,7 @@ func (p *Plugin) Handle(batch []event.Event) error {
 }
 
 func (p *Plugin) write(c *event.Conn) error {
-	w := p.w
+	w := p.W
 	w.Begin()
 	w.Time(c.Start)
 	w.String(c.UID)
@@ -108,23 +100,6 @@ func tristate(w *logs.Writer, t event.Tristate) {
 	default:
 		w.Unset()
 	}
-}
-
-// Close writes the #close line and closes the file.
-func (p *Plugin) Close(ts int64) error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Close(ts)
-}
-
-// Flush writes buffered records to the file (live sensors call it after
-// every batch).
-func (p *Plugin) Flush() error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Flush()
 }
 
 var _ bus.Plugin = (*Plugin)(nil)

@@ -10,21 +10,19 @@ import (
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
-	"github.com/weirnet/weir/logs/schema"
+	"github.com/weirnet/weir/plugins/logplugin"
 )
 
 // Plugin writes dns.log.
 type Plugin struct {
-	opts logs.Options
-	w    *logs.Writer
+	logplugin.Lazy
 }
 
 // New returns a DNS log plugin writing with opts.
-func New(opts logs.Options) *Plugin { return &Plugin{opts: opts} }
+func New(opts logs.Options) *Plugin { return &Plugin{Lazy: logplugin.Lazy{Opts: opts}} }
 
 func (p *Plugin) Name() string                { return "dns" }
 func (p *Plugin) Subscriptions() []event.Kind { return []event.Kind{event.KindDNSMessage} }
-func (p *Plugin) Open(ts int64) error         { return nil }
 
 // Handle writes one record per event. The log file is created with the
 // first record, as Zeek creates its logs lazily.
@@ -34,10 +32,8 @@ func (p *Plugin) Handle(batch []event.Event) error {
 		if ev.Kind != event.KindDNSMessage || ev.DNS == nil {
 			continue
 		}
-		if p.w == nil {
-			if err := p.create(ev.Time); err != nil {
-				return err
-			}
+		if _, err := p.Writer("dns", ev.Time); err != nil {
+			return err
 		}
 		if err := p.write(ev.DNS); err != nil {
 			return err
@@ -46,17 +42,8 @@ func (p *Plugin) Handle(batch []event.Event) error {
 	return nil
 }
 
-func (p *Plugin) create(ts int64) error {
-	l, err := schema.Get("dns")
-	if err != nil {
-		return err
-	}
-	p.w, err = logs.Create(l, p.opts, ts)
-	return err
-}
-
 func (p *Plugin) write(d *event.DNS) error {
-	w := p.w
+	w := p.W
 	w.Begin()
 	w.Time(d.TS)
 	w.String(d.UID)
@@ -110,23 +97,6 @@ func (p *Plugin) write(d *event.DNS) error {
 	w.Count(uint64(d.Opcode))
 	w.String(d.OpcodeName)
 	return w.End()
-}
-
-// Close writes the #close line and closes the file.
-func (p *Plugin) Close(ts int64) error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Close(ts)
-}
-
-// Flush writes buffered records to the file (live sensors call it after
-// every batch).
-func (p *Plugin) Flush() error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Flush()
 }
 
 var _ bus.Plugin = (*Plugin)(nil)

@@ -10,21 +10,19 @@ import (
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
-	"github.com/weirnet/weir/logs/schema"
+	"github.com/weirnet/weir/plugins/logplugin"
 )
 
 // Plugin writes http.log.
 type Plugin struct {
-	opts logs.Options
-	w    *logs.Writer
+	logplugin.Lazy
 }
 
 // New returns an HTTP log plugin writing with opts.
-func New(opts logs.Options) *Plugin { return &Plugin{opts: opts} }
+func New(opts logs.Options) *Plugin { return &Plugin{Lazy: logplugin.Lazy{Opts: opts}} }
 
 func (p *Plugin) Name() string                { return "http" }
 func (p *Plugin) Subscriptions() []event.Kind { return []event.Kind{event.KindHTTPTransaction} }
-func (p *Plugin) Open(ts int64) error         { return nil }
 
 // Handle writes one record per HTTPTransaction. The log file is created
 // with the first record, as Zeek creates its logs lazily.
@@ -34,14 +32,8 @@ func (p *Plugin) Handle(batch []event.Event) error {
 		if ev.Kind != event.KindHTTPTransaction || ev.HTTP == nil {
 			continue
 		}
-		if p.w == nil {
-			l, err := schema.Get("http")
-			if err != nil {
-				return err
-			}
-			if p.w, err = logs.Create(l, p.opts, ev.Time); err != nil {
-				return err
-			}
+		if _, err := p.Writer("http", ev.Time); err != nil {
+			return err
 		}
 		if err := p.write(ev.HTTP); err != nil {
 			return err
@@ -51,7 +43,7 @@ func (p *Plugin) Handle(batch []event.Event) error {
 }
 
 func (p *Plugin) write(h *event.HTTP) error {
-	w := p.w
+	w := p.W
 	str := func(f event.HTTPField, v string) {
 		if h.Has(f) {
 			w.String(v)
@@ -104,14 +96,6 @@ func (p *Plugin) write(h *event.HTTP) error {
 	vec(h.RespFilenames)
 	vec(h.RespMIMETypes)
 	return w.End()
-}
-
-// Close writes the #close line and closes the file.
-func (p *Plugin) Close(ts int64) error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Close(ts)
 }
 
 var _ bus.Plugin = (*Plugin)(nil)

@@ -9,21 +9,19 @@ import (
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
-	"github.com/weirnet/weir/logs/schema"
+	"github.com/weirnet/weir/plugins/logplugin"
 )
 
 // Plugin writes ssh.log.
 type Plugin struct {
-	opts logs.Options
-	w    *logs.Writer
+	logplugin.Lazy
 }
 
 // New returns an SSH log plugin writing with opts.
-func New(opts logs.Options) *Plugin { return &Plugin{opts: opts} }
+func New(opts logs.Options) *Plugin { return &Plugin{Lazy: logplugin.Lazy{Opts: opts}} }
 
 func (p *Plugin) Name() string                { return "ssh" }
 func (p *Plugin) Subscriptions() []event.Kind { return []event.Kind{event.KindSSHHandshake} }
-func (p *Plugin) Open(ts int64) error         { return nil }
 
 // Handle writes one record per SSHHandshake. The log file is created with
 // the first record, as Zeek creates its logs lazily.
@@ -33,14 +31,8 @@ func (p *Plugin) Handle(batch []event.Event) error {
 		if ev.Kind != event.KindSSHHandshake || ev.SSH == nil {
 			continue
 		}
-		if p.w == nil {
-			l, err := schema.Get("ssh")
-			if err != nil {
-				return err
-			}
-			if p.w, err = logs.Create(l, p.opts, ev.Time); err != nil {
-				return err
-			}
+		if _, err := p.Writer("ssh", ev.Time); err != nil {
+			return err
 		}
 		if err := p.write(ev.SSH); err != nil {
 			return err
@@ -50,7 +42,7 @@ func (p *Plugin) Handle(batch []event.Event) error {
 }
 
 func (p *Plugin) write(s *event.SSH) error {
-	w := p.w
+	w := p.W
 	str := func(v string) {
 		if v == "" {
 			w.Unset()
@@ -93,14 +85,6 @@ func (p *Plugin) write(s *event.SSH) error {
 	str(s.HostKeyAlg)
 	str(s.HostKey)
 	return w.End()
-}
-
-// Close writes the #close line and closes the file.
-func (p *Plugin) Close(ts int64) error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Close(ts)
 }
 
 var _ bus.Plugin = (*Plugin)(nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/logs/schema"
+	"github.com/weirnet/weir/plugins/logplugin"
 )
 
 // Config selects the optional columns.
@@ -34,17 +35,17 @@ type Config struct {
 
 // Plugin writes ssl.log.
 type Plugin struct {
-	opts logs.Options
-	cfg  Config
-	w    *logs.Writer
+	logplugin.Lazy
+	cfg Config
 }
 
 // New returns an SSL log plugin writing with opts.
-func New(opts logs.Options, cfg Config) *Plugin { return &Plugin{opts: opts, cfg: cfg} }
+func New(opts logs.Options, cfg Config) *Plugin {
+	return &Plugin{Lazy: logplugin.Lazy{Opts: opts}, cfg: cfg}
+}
 
 func (p *Plugin) Name() string                { return "ssl" }
 func (p *Plugin) Subscriptions() []event.Kind { return []event.Kind{event.KindTLSHandshake} }
-func (p *Plugin) Open(ts int64) error         { return nil }
 
 // Schema returns the log's schema with the configured columns.
 func (p *Plugin) Schema() (*schema.Log, error) {
@@ -69,12 +70,12 @@ func (p *Plugin) Handle(batch []event.Event) error {
 		if ev.Kind != event.KindTLSHandshake || ev.TLS == nil {
 			continue
 		}
-		if p.w == nil {
+		if p.W == nil {
 			l, err := p.Schema()
 			if err != nil {
 				return err
 			}
-			if p.w, err = logs.Create(l, p.opts, ev.Time); err != nil {
+			if _, err := p.WriterFor(l, ev.Time); err != nil {
 				return err
 			}
 		}
@@ -86,7 +87,7 @@ func (p *Plugin) Handle(batch []event.Event) error {
 }
 
 func (p *Plugin) write(r *event.TLS) error {
-	w := p.w
+	w := p.W
 	w.Begin()
 	w.Time(r.TS)
 	w.String(r.UID)
@@ -143,14 +144,6 @@ func optVector(w *logs.Writer, v []string) {
 	} else {
 		w.StringSet(v)
 	}
-}
-
-// Close writes the #close line and closes the file.
-func (p *Plugin) Close(ts int64) error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Close(ts)
 }
 
 var _ bus.Plugin = (*Plugin)(nil)

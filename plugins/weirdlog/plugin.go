@@ -13,26 +13,24 @@ import (
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
-	"github.com/weirnet/weir/logs/schema"
+	"github.com/weirnet/weir/plugins/logplugin"
 )
 
 // Plugin writes weird.log.
 type Plugin struct {
-	opts logs.Options
-	w    *logs.Writer
+	logplugin.Lazy
 	seen map[string][]string // uid → weird names already logged for it
 }
 
 // New returns a weird log plugin writing with opts.
 func New(opts logs.Options) *Plugin {
-	return &Plugin{opts: opts, seen: make(map[string][]string)}
+	return &Plugin{Lazy: logplugin.Lazy{Opts: opts}, seen: make(map[string][]string)}
 }
 
 func (p *Plugin) Name() string { return "weird" }
 func (p *Plugin) Subscriptions() []event.Kind {
 	return []event.Kind{event.KindWeird, event.KindConnEnd}
 }
-func (p *Plugin) Open(ts int64) error { return nil }
 
 func (p *Plugin) Handle(batch []event.Event) error {
 	for i := range batch {
@@ -64,16 +62,10 @@ func (p *Plugin) Handle(batch []event.Event) error {
 }
 
 func (p *Plugin) write(ts int64, wd *event.Weird) error {
-	if p.w == nil {
-		l, err := schema.Get("weird")
-		if err != nil {
-			return err
-		}
-		if p.w, err = logs.Create(l, p.opts, ts); err != nil {
-			return err
-		}
+	if _, err := p.Writer("weird", ts); err != nil {
+		return err
 	}
-	w := p.w
+	w := p.W
 	w.Begin()
 	w.Time(wd.TS)
 	if wd.UID != "" {
@@ -106,22 +98,6 @@ func (p *Plugin) write(ts int64, wd *event.Weird) error {
 		w.Unset()
 	}
 	return w.End()
-}
-
-func (p *Plugin) Close(ts int64) error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Close(ts)
-}
-
-// Flush writes buffered records to the file (live sensors call it after
-// every batch).
-func (p *Plugin) Flush() error {
-	if p.w == nil {
-		return nil
-	}
-	return p.w.Flush()
 }
 
 var _ bus.Plugin = (*Plugin)(nil)
