@@ -16,74 +16,21 @@
 # netcat-openbsd, iputils-ping, ethtool; nginx or python3.
 set -euo pipefail
 
-if [[ $EUID -ne 0 ]]; then
-	echo "capture.sh: run as root (it creates network namespaces)" >&2
-	exit 1
-fi
-for tool in ip tcpdump curl nc ping ethtool; do
-	command -v "$tool" >/dev/null || { echo "capture.sh: $tool not found" >&2; exit 1; }
-done
-
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here/pcaps/real_mixed.pcap}
-mkdir -p "$(dirname "$out")"
-out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+# shellcheck source=netns.sh
+. "$here/netns.sh"
+netns_require curl nc ping
+
+out=$(netns_outfile "${1:-$here/pcaps/real_mixed.pcap}")
 
 NA=weir-cap-cli NB=weir-cap-srv   # namespaces
 VA=weir-cli0 VB=weir-srv0         # veth ends
 A4=198.18.0.1 B4=198.18.0.2
 A6=2001:db8:1::1 B6=2001:db8:1::2
 
-work=$(mktemp -d /tmp/weir-capture.XXXXXX)
+netns_begin weir-capture
 chmod 755 "$work" # nginx's worker runs as nobody and must read www/
-pids=()
-
-cleanup() {
-	local rc=$?
-	set +e
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	# Whatever still runs inside the namespaces was started here.
-	for ns in "$NA" "$NB"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill "$p" 2>/dev/null
-		done
-	done
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	rm -rf "$work"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-inA() { ip netns exec "$NA" "$@"; }
-inB() { ip netns exec "$NB" "$@"; }
-
-# ---- the network ---------------------------------------------------------
-ip netns add "$NA"
-ip netns add "$NB"
-ip link add "$VA" netns "$NA" type veth peer name "$VB" netns "$NB"
-for side in A B; do
-	ns=N$side; dev=V$side; a4=${side}4; a6=${side}6
-	ns=${!ns}; dev=${!dev}; a4=${!a4}; a6=${!a6}
-	ip netns exec "$ns" sysctl -qw \
-		"net.ipv6.conf.$dev.router_solicitations=0" \
-		"net.ipv6.conf.$dev.accept_ra=0" \
-		"net.ipv6.conf.$dev.addr_gen_mode=1"
-	ip -n "$ns" link set lo up
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" -6 addr add "$a6/64" dev "$dev" nodad
-	ip -n "$ns" link set "$dev" up
-	# Offloads off: checksums are computed in software, so the capture
-	# sees them as they go on the wire, and no segment is bigger than MSS.
-	ip netns exec "$ns" ethtool -K "$dev" rx off tx off tso off gso off gro off >/dev/null 2>&1 ||
-		echo "capture.sh: ethtool could not turn every offload off on $dev" >&2
-done
+netns_pair
 
 # ---- servers in NB -------------------------------------------------------
 www=$work/www
@@ -137,31 +84,13 @@ pids+=($!)
 (printf 'udp reply from the server\n' | inB timeout 10 nc -u -l "$B4" 9001 >"$work/udp.txt") &
 pids+=($!)
 
-wait_for() { # wait_for NS PROTO ADDR PORT: until something listens there
-	for _ in $(seq 1 50); do
-		if ip netns exec "$1" ss -Hln"$2" 2>/dev/null | grep -q "$3:$4 "; then return 0; fi
-		sleep 0.1
-	done
-	echo "capture.sh: nothing listens on $2 $3:$4" >&2
-	return 1
-}
-wait_for "$NB" t "$B4" 80
-wait_for "$NB" t "[$B6]" 80
-wait_for "$NB" t "$B4" 9000
-wait_for "$NB" u "$B4" 9001
+wait_for t "$B4" 80
+wait_for t "[$B6]" 80
+wait_for t "$B4" 9000
+wait_for u "$B4" 9001
 
 # ---- capture -------------------------------------------------------------
-rm -f "$out"
-# Started with ip netns exec rather than inA so that $! is tcpdump itself.
-ip netns exec "$NA" tcpdump -i "$VA" -s 0 -U -Z root -w "$out" 2>"$work/tcpdump.log" &
-tcpdump_pid=$!
-pids+=($tcpdump_pid)
-for _ in $(seq 1 50); do
-	grep -q "listening on" "$work/tcpdump.log" && break
-	sleep 0.1
-done
-
-step() { sleep 0.3; }
+start_capture "$out"
 
 # HTTP over IPv4: three requests on one kept-alive connection.
 inA curl -sS -o /dev/null -o /dev/null -o /dev/null \
@@ -182,10 +111,4 @@ inA ping -6 -q -c 3 -i 0.2 "$B6" >/dev/null
 step
 # A closed port: SYN answered by RST.
 inA curl -sS --max-time 2 -o /dev/null "http://$B4:81/" 2>/dev/null || true
-sleep 1
-
-# SIGTERM, not SIGINT: a background job of a script ignores SIGINT.
-kill -TERM "$tcpdump_pid"
-wait "$tcpdump_pid" 2>/dev/null || true
-grep -E "packets (captured|dropped)" "$work/tcpdump.log" >&2 || true
-echo "capture.sh: wrote $out ($(stat -c %s "$out") bytes)" >&2
+stop_capture "$out" 1

@@ -17,70 +17,20 @@
 # ethtool, dnsmasq (dnsmasq-base) and dig (dnsutils).
 set -euo pipefail
 
-if [[ $EUID -ne 0 ]]; then
-	echo "capture_dns.sh: run as root (it creates network namespaces)" >&2
-	exit 1
-fi
-for tool in ip tcpdump ethtool dnsmasq dig; do
-	command -v "$tool" >/dev/null || { echo "capture_dns.sh: $tool not found" >&2; exit 1; }
-done
-
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here/pcaps/real_dns_basic.pcap}
-mkdir -p "$(dirname "$out")"
-out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+# shellcheck source=netns.sh
+. "$here/netns.sh"
+netns_require dnsmasq dig
+
+out=$(netns_outfile "${1:-$here/pcaps/real_dns_basic.pcap}")
 
 NA=weir-dns-cli NB=weir-dns-srv # namespaces
 VA=weir-dnsc0 VB=weir-dnss0     # veth ends
 A4=198.18.1.1 B4=198.18.1.53
 A6=2001:db8:53::1 B6=2001:db8:53::53
 
-work=$(mktemp -d /tmp/weir-capture-dns.XXXXXX)
-pids=()
-
-cleanup() {
-	local rc=$?
-	set +e
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	# Whatever still runs inside the namespaces was started here.
-	for ns in "$NA" "$NB"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill "$p" 2>/dev/null
-		done
-	done
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	rm -rf "$work"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-inA() { ip netns exec "$NA" "$@"; }
-
-# ---- the network ---------------------------------------------------------
-ip netns add "$NA"
-ip netns add "$NB"
-ip link add "$VA" netns "$NA" type veth peer name "$VB" netns "$NB"
-for side in A B; do
-	ns=N$side; dev=V$side; a4=${side}4; a6=${side}6
-	ns=${!ns}; dev=${!dev}; a4=${!a4}; a6=${!a6}
-	ip netns exec "$ns" sysctl -qw \
-		"net.ipv6.conf.$dev.router_solicitations=0" \
-		"net.ipv6.conf.$dev.accept_ra=0" \
-		"net.ipv6.conf.$dev.addr_gen_mode=1"
-	ip -n "$ns" link set lo up
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" -6 addr add "$a6/64" dev "$dev" nodad
-	ip -n "$ns" link set "$dev" up
-	ip netns exec "$ns" ethtool -K "$dev" rx off tx off tso off gso off gro off >/dev/null 2>&1 ||
-		echo "capture_dns.sh: ethtool could not turn every offload off on $dev" >&2
-done
+netns_begin weir-capture-dns
+netns_pair
 
 # ---- the server in NB ----------------------------------------------------
 # No system configuration, no upstream, no /etc/hosts: only the records
@@ -100,28 +50,12 @@ ip netns exec "$NB" dnsmasq --keep-in-foreground --conf-file=/dev/null \
 	--srv-host=_sip._udp.weir.test,sip.weir.test,5060,0,5 &
 pids+=($!)
 
-wait_for() { # wait_for NS PROTO ADDR PORT: until something listens there
-	for _ in $(seq 1 50); do
-		if ip netns exec "$1" ss -Hln"$2" 2>/dev/null | grep -q "$3:$4 "; then return 0; fi
-		sleep 0.1
-	done
-	echo "capture_dns.sh: nothing listens on $2 $3:$4" >&2
-	return 1
-}
-wait_for "$NB" u "$B4" 53
-wait_for "$NB" t "$B4" 53
-wait_for "$NB" u "[$B6]" 53
+wait_for u "$B4" 53
+wait_for t "$B4" 53
+wait_for u "[$B6]" 53
 
 # ---- capture -------------------------------------------------------------
-rm -f "$out"
-# Started with ip netns exec rather than inA so that $! is tcpdump itself.
-ip netns exec "$NA" tcpdump -i "$VA" -s 0 -U -Z root -w "$out" 2>"$work/tcpdump.log" &
-tcpdump_pid=$!
-pids+=($tcpdump_pid)
-for _ in $(seq 1 50); do
-	grep -q "listening on" "$work/tcpdump.log" && break
-	sleep 0.1
-done
+start_capture "$out"
 
 q() { inA dig +tries=1 +time=2 +nocookie "$@" >/dev/null || true; sleep 0.1; }
 
@@ -142,10 +76,4 @@ q -6 @"$B6" www.weir.test AAAA
 # TCP: three queries on one connection (+keepopen), then one on its own.
 q +tcp +keepopen @"$B4" www.weir.test A txt.weir.test TXT nope.weir.test A
 q +tcp @"$B4" alias.weir.test A
-sleep 0.5
-
-# SIGTERM, not SIGINT: a background job of a script ignores SIGINT.
-kill -TERM "$tcpdump_pid"
-wait "$tcpdump_pid" 2>/dev/null || true
-grep -E "packets (captured|dropped)" "$work/tcpdump.log" >&2 || true
-echo "capture_dns.sh: wrote $out ($(stat -c %s "$out") bytes)" >&2
+stop_capture "$out" 0.5

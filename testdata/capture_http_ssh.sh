@@ -28,82 +28,26 @@
 # sshpass.
 set -euo pipefail
 
-if [[ $EUID -ne 0 ]]; then
-	echo "capture_http_ssh.sh: run as root (it creates network namespaces)" >&2
-	exit 1
-fi
-for tool in ip tcpdump curl nc ethtool nginx ssh ssh-keygen sshpass; do
-	command -v "$tool" >/dev/null || { echo "capture_http_ssh.sh: $tool not found" >&2; exit 1; }
-done
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=netns.sh
+. "$here/netns.sh"
+netns_require curl nc nginx ssh ssh-keygen sshpass
 SSHD=/usr/sbin/sshd
 [[ -x $SSHD ]] || { echo "capture_http_ssh.sh: $SSHD not found" >&2; exit 1; }
 
-here=$(cd "$(dirname "$0")" && pwd)
-outdir=${1:-$here/pcaps}
-mkdir -p "$outdir"
-outdir=$(cd "$outdir" && pwd)
+outdir=$(netns_outdir "${1:-$here/pcaps}")
 
 NA=weir-hs-cli NB=weir-hs-srv # namespaces
 VA=weir-hsc0 VB=weir-hss0     # veth ends
 A4=198.18.2.1 B4=198.18.2.2
 
-work=$(mktemp -d /tmp/weir-capture-hs.XXXXXX)
+netns_begin weir-capture-hs
 chmod 755 "$work" # nginx's worker runs as nobody and must read www/
-pids=()
 made_run_sshd=
-
-cleanup() {
-	local rc=$?
-	set +e
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	# Whatever still runs inside the namespaces was started here.
-	for ns in "$NA" "$NB"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill "$p" 2>/dev/null
-		done
-	done
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	[[ -n $made_run_sshd ]] && rmdir /run/sshd 2>/dev/null
-	rm -rf "$work"
-	exit "$rc"
+netns_cleanup_hook() { # called by cleanup on exit
+	if [[ -n $made_run_sshd ]]; then rmdir /run/sshd 2>/dev/null; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-inA() { ip netns exec "$NA" "$@"; }
-inB() { ip netns exec "$NB" "$@"; }
-
-# ---- the network ---------------------------------------------------------
-ip netns add "$NA"
-ip netns add "$NB"
-ip link add "$VA" netns "$NA" type veth peer name "$VB" netns "$NB"
-for side in A B; do
-	ns=N$side; dev=V$side; a4=${side}4
-	ns=${!ns}; dev=${!dev}; a4=${!a4}
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.all.disable_ipv6=1"
-	ip -n "$ns" link set lo up
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" link set "$dev" up
-	# Offloads off: checksums are computed in software and no segment is
-	# bigger than the MSS.
-	ip netns exec "$ns" ethtool -K "$dev" rx off tx off tso off gso off gro off >/dev/null 2>&1 ||
-		echo "capture_http_ssh.sh: ethtool could not turn every offload off on $dev" >&2
-done
-
-wait_for() { # wait_for NS ADDR PORT: until something listens there
-	for _ in $(seq 1 50); do
-		if ip netns exec "$1" ss -Hlnt 2>/dev/null | grep -q "$2:$3 "; then return 0; fi
-		sleep 0.1
-	done
-	echo "capture_http_ssh.sh: nothing listens on $2:$3" >&2
-	return 1
-}
+netns_pair
 
 # ---- servers in NB -------------------------------------------------------
 www=$work/www
@@ -175,31 +119,10 @@ EOF
 ip netns exec "$NB" "$SSHD" -D -e -f "$work/sshd_config" 2>"$work/sshd.log" &
 pids+=($!)
 
-wait_for "$NB" "$B4" 80
-wait_for "$NB" "$B4" 22
+wait_for t "$B4" 80
+wait_for t "$B4" 22
 
 # ---- capture -------------------------------------------------------------
-tcpdump_pid=
-start_capture() { # start_capture FILE FILTER
-	rm -f "$1" "$work/tcpdump.log"
-	# Started with ip netns exec rather than inA so that $! is tcpdump.
-	ip netns exec "$NA" tcpdump -i "$VA" -s 0 -U -Z root -w "$1" "$2" 2>"$work/tcpdump.log" &
-	tcpdump_pid=$!
-	pids+=($tcpdump_pid)
-	for _ in $(seq 1 50); do
-		grep -q "listening on" "$work/tcpdump.log" 2>/dev/null && break
-		sleep 0.1
-	done
-	sleep 0.2
-}
-stop_capture() { # stop_capture FILE
-	sleep 0.5
-	# SIGTERM, not SIGINT: a background job of a script ignores SIGINT.
-	kill -TERM "$tcpdump_pid"
-	wait "$tcpdump_pid" 2>/dev/null || true
-	echo "capture_http_ssh.sh: wrote $1 ($(stat -c %s "$1") bytes)" >&2
-}
-step() { sleep 0.3; }
 
 # HTTP with curl.
 f=$outdir/real_http_curl.pcap
@@ -219,14 +142,14 @@ step
 inA curl -sS -o /dev/null -I "http://$B4/index.html"
 step
 inA curl -sS -o /dev/null --http1.0 -A 'weir-capture/1.0' "http://$B4/robots.txt"
-stop_capture "$f"
+stop_capture "$f" 0.5
 
 # Three requests pipelined in one write.
 f=$outdir/real_http_pipelined.pcap
 start_capture "$f" "tcp port 80"
 printf 'GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: printf-nc\r\n\r\nGET /robots.txt HTTP/1.1\r\nHost: %s\r\nUser-Agent: printf-nc\r\n\r\nGET /missing HTTP/1.1\r\nHost: %s\r\nUser-Agent: printf-nc\r\nConnection: close\r\n\r\n' \
 	"$B4" "$B4" "$B4" | inA nc -q 3 -w 3 "$B4" 80 >/dev/null || true
-stop_capture "$f"
+stop_capture "$f" 0.5
 
 # SSH with a key login running one command.
 sshopts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
@@ -235,7 +158,7 @@ f=$outdir/real_ssh_key.pcap
 start_capture "$f" "tcp port 22"
 inA ssh "${sshopts[@]}" -o BatchMode=yes -o PasswordAuthentication=no \
 	-i "$work/client_key" "root@$B4" 'echo weir capture' >/dev/null
-stop_capture "$f"
+stop_capture "$f" 0.5
 
 # SSH with wrong passwords: three on one connection (an askpass program
 # answers every prompt; sshpass gives up after the first), then sshpass.
@@ -249,4 +172,4 @@ inA env SSH_ASKPASS="$work/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
 step
 inA sshpass -p 'not-the-password' ssh "${sshopts[@]}" -o PubkeyAuthentication=no \
 	-o PreferredAuthentications=password "root@$B4" true 2>/dev/null || true
-stop_capture "$f"
+stop_capture "$f" 0.5

@@ -26,66 +26,20 @@
 # openssl, nginx (with the ssl and http_v2 modules), ethtool.
 set -euo pipefail
 
-if [[ $EUID -ne 0 ]]; then
-	echo "capture_tls.sh: run as root (it creates network namespaces)" >&2
-	exit 1
-fi
-for tool in ip tcpdump curl openssl nginx ethtool; do
-	command -v "$tool" >/dev/null || { echo "capture_tls.sh: $tool not found" >&2; exit 1; }
-done
-
 here=$(cd "$(dirname "$0")" && pwd)
-outdir=${1:-$here/pcaps}
-mkdir -p "$outdir"
-outdir=$(cd "$outdir" && pwd)
+# shellcheck source=netns.sh
+. "$here/netns.sh"
+netns_require curl openssl nginx
+
+outdir=$(netns_outdir "${1:-$here/pcaps}")
 
 NA=weir-tls-cli NB=weir-tls-srv # namespaces
 VA=weir-tcli0 VB=weir-tsrv0      # veth ends
 A4=198.18.1.1 B4=198.18.1.2
 
-work=$(mktemp -d /tmp/weir-capture-tls.XXXXXX)
+netns_begin weir-capture-tls
 chmod 755 "$work" # nginx's worker runs as nobody and must read www/ and the keys
-pids=()
-
-cleanup() {
-	local rc=$?
-	set +e
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	for ns in "$NA" "$NB"; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do
-			kill "$p" 2>/dev/null
-		done
-	done
-	ip netns del "$NA" 2>/dev/null
-	ip netns del "$NB" 2>/dev/null
-	rm -rf "$work"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-inA() { ip netns exec "$NA" "$@"; }
-inB() { ip netns exec "$NB" "$@"; }
-
-# ---- the network ---------------------------------------------------------
-ip netns add "$NA"
-ip netns add "$NB"
-ip link add "$VA" netns "$NA" type veth peer name "$VB" netns "$NB"
-for side in A B; do
-	ns=N$side; dev=V$side; a4=${side}4
-	ns=${!ns}; dev=${!dev}; a4=${!a4}
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.all.disable_ipv6=1"
-	ip -n "$ns" link set lo up
-	ip -n "$ns" addr add "$a4/24" dev "$dev"
-	ip -n "$ns" link set "$dev" up
-	ip netns exec "$ns" ethtool -K "$dev" rx off tx off tso off gso off gro off >/dev/null 2>&1 ||
-		echo "capture_tls.sh: ethtool could not turn every offload off on $dev" >&2
-done
+netns_pair
 
 # ---- certificates ----------------------------------------------------------
 pki=$work/pki
@@ -162,14 +116,6 @@ ip netns exec "$NB" openssl s_server -quiet -dtls1_2 -accept "$B4:4433" \
 	-cert "$pki/www.pem" -key "$pki/www.key" </dev/null >/dev/null 2>&1 &
 pids+=($!)
 
-wait_for() { # wait_for PROTO ADDR PORT: until something listens there
-	for _ in $(seq 1 50); do
-		if inB ss -Hln"$1" 2>/dev/null | grep -q "$2:$3 "; then return 0; fi
-		sleep 0.1
-	done
-	echo "capture_tls.sh: nothing listens on $1 $2:$3" >&2
-	return 1
-}
 wait_for t "$B4" 443
 wait_for t "$B4" 8443
 wait_for t "$B4" 8444
@@ -179,35 +125,12 @@ wait_for u "$B4" 4433
 # ---- capture -------------------------------------------------------------
 # Each file has its own tcpdump, started before and stopped after its
 # sessions.
-tcpdump_pid=
-start_capture() { # start_capture FILE
-	rm -f "$outdir/$1"
-	: >"$work/tcpdump.log"
-	# Started with ip netns exec rather than inA so that $! is tcpdump itself.
-	ip netns exec "$NA" tcpdump -i "$VA" -s 0 -U -Z root -w "$outdir/$1" 2>"$work/tcpdump.log" &
-	tcpdump_pid=$!
-	pids+=($tcpdump_pid)
-	for _ in $(seq 1 50); do
-		grep -q "listening on" "$work/tcpdump.log" && break
-		sleep 0.1
-	done
-}
-stop_capture() { # stop_capture FILE
-	sleep 1
-	# SIGTERM, not SIGINT: a background job of a script ignores SIGINT.
-	kill -TERM "$tcpdump_pid"
-	wait "$tcpdump_pid" 2>/dev/null || true
-	grep -E "packets (captured|dropped)" "$work/tcpdump.log" >&2 || true
-	echo "capture_tls.sh: wrote $outdir/$1 ($(stat -c %s "$outdir/$1") bytes)" >&2
-}
-
-step() { sleep 0.3; }
 # client ARGS...: openssl s_client that stays half a second, so that TLS
 # 1.3 tickets arrive before it leaves.
 client() { (sleep 0.5) | inA openssl s_client -brief -CAfile "$pki/ca.pem" "$@" >/dev/null 2>&1 || true; }
 curlc() { inA curl -sS -o /dev/null --cacert "$pki/ca.pem" "$@" 2>/dev/null || true; }
 
-start_capture real_tls_13.pcap
+start_capture "$outdir/real_tls_13.pcap"
 curlc --http2 --resolve "www.weir.test:443:$B4" https://www.weir.test/
 step
 client -connect "$B4:4443" -servername www.weir.test -alpn http/1.1 -groups X25519:P-256
@@ -215,9 +138,9 @@ step
 client -connect "$B4:443" -tls1_3 -servername api.weir.test -sess_out "$work/s13"
 step
 client -connect "$B4:443" -tls1_3 -servername api.weir.test -sess_in "$work/s13"
-stop_capture real_tls_13.pcap
+stop_capture "$outdir/real_tls_13.pcap" 1
 
-start_capture real_tls_12.pcap
+start_capture "$outdir/real_tls_12.pcap"
 curlc --http1.1 --tls-max 1.2 --resolve "api.weir.test:443:$B4" https://api.weir.test/
 step
 curlc --http1.1 --tls-max 1.2 --resolve "x.wild.weir.test:443:$B4" https://x.wild.weir.test/
@@ -233,8 +156,8 @@ step
 client -connect "$B4:8444" -servername rsa.weir.test -sess_out "$work/t12"
 step
 client -connect "$B4:8444" -servername rsa.weir.test -sess_in "$work/t12"
-stop_capture real_tls_12.pcap
+stop_capture "$outdir/real_tls_12.pcap" 1
 
-start_capture real_tls_dtls.pcap
+start_capture "$outdir/real_tls_dtls.pcap"
 client -dtls1_2 -connect "$B4:4433" -servername www.weir.test
-stop_capture real_tls_dtls.pcap
+stop_capture "$outdir/real_tls_dtls.pcap" 1

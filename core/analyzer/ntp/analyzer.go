@@ -24,94 +24,35 @@ package ntp
 
 import (
 	"github.com/weirnet/weir/core/analyzer"
+	"github.com/weirnet/weir/core/analyzer/internal/dgram"
 )
 
 // Name is the analyzer's name, and the service conn.log shows.
 const Name = "ntp"
 
+var newFromTOML = dgram.FromTOML(DefaultConfig, New)
+
 func init() {
 	analyzer.Register(analyzer.Factory{Name: Name, New: newFromTOML})
 }
 
-func newFromTOML(decode func(v any) error) (analyzer.Analyzer, error) {
-	cfg := DefaultConfig()
-	if decode != nil {
-		if err := decode(&cfg); err != nil {
-			return nil, err
-		}
-	}
-	return New(cfg)
-}
-
 // Analyzer is the configured NTP analyzer. It is shared by all workers:
-// Detect and NewSession are safe for concurrent use.
+// Detect and NewSession are safe for concurrent use. Everything but the
+// checks is dgram's: detection on one datagram, and a session that
+// decides on the first datagram in either direction.
 type Analyzer struct {
-	cfg Config
+	dgram.Analyzer
 }
 
 // New returns an analyzer with cfg (start from DefaultConfig), or an error
 // naming what is wrong with it.
 func New(cfg Config) (*Analyzer, error) {
-	cfg.Ports = append([]uint16(nil), cfg.Ports...)
-	if err := cfg.validate(); err != nil {
+	d, err := dgram.New(dgram.Protocol{Name: Name, Check: check, Detectable: detectable}, cfg.Ports)
+	if err != nil {
 		return nil, err
 	}
-	return &Analyzer{cfg: cfg}, nil
+	return &Analyzer{d}, nil
 }
-
-// Init implements analyzer.Initializer.
-func (a *Analyzer) Init() error { return a.cfg.validate() }
-
-// Name implements analyzer.Analyzer.
-func (a *Analyzer) Name() string { return Name }
-
-// Transports implements analyzer.Analyzer.
-func (a *Analyzer) Transports() analyzer.Transport { return analyzer.UDP }
-
-// Ports implements analyzer.Analyzer; the slice must not be modified.
-func (a *Analyzer) Ports() []uint16 { return a.cfg.Ports }
-
-// Detect implements analyzer.Analyzer.
-func (a *Analyzer) Detect(isOrig bool, data []byte) analyzer.Verdict {
-	if detectable(data) {
-		return analyzer.Match
-	}
-	return analyzer.NoMatch
-}
-
-// NewSession implements analyzer.Analyzer.
-func (a *Analyzer) NewSession(c *analyzer.Conn) analyzer.Session {
-	return &session{c: c}
-}
-
-type session struct {
-	c    *analyzer.Conn
-	done bool
-}
-
-// Datagram implements analyzer.Session.
-func (s *session) Datagram(ts int64, isOrig bool, b []byte) {
-	if s.done {
-		return
-	}
-	s.done = true
-	if err := check(b); err != "" {
-		s.c.Violation(err)
-		return
-	}
-	s.c.Confirm()
-	s.c.Skip(true)
-	s.c.Skip(false)
-}
-
-// Stream implements analyzer.Session; NTP over TCP is not analyzed.
-func (s *session) Stream(int64, bool, []byte) {}
-
-// Gap implements analyzer.Session.
-func (s *session) Gap(int64, bool, uint64) {}
-
-// End implements analyzer.Session.
-func (s *session) End(int64) {}
 
 var (
 	_ analyzer.Analyzer    = (*Analyzer)(nil)

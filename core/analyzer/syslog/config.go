@@ -1,10 +1,8 @@
 package syslog
 
-import "fmt"
-
 // Config is the analyzer's configuration, the [analyzer.syslog] table of the
 // configuration file. New fills in the defaults; keys the struct does not
-// have are an error.
+// have are an error, and New rejects port 0.
 type Config struct {
 	// Ports are the port hints: UDP traffic to these ports is analyzed as
 	// syslog at once, without waiting for content detection. Zeek's
@@ -15,13 +13,4 @@ type Config struct {
 // DefaultConfig returns Zeek's defaults.
 func DefaultConfig() Config {
 	return Config{Ports: []uint16{514}}
-}
-
-func (c *Config) validate() error {
-	for _, p := range c.Ports {
-		if p == 0 {
-			return fmt.Errorf("analyzer/syslog: ports: 0 is not a port")
-		}
-	}
-	return nil
 }
