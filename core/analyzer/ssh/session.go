@@ -461,7 +461,13 @@ func (s *Session) ssh1HostKey(b []byte) {
 	s.setHostKey(h.Sum(sum[:0]))
 }
 
+// confirm marks the protocol as confirmed once both sides spoke SSH (both
+// banners seen): a capture of one direction only does not make the
+// connection "ssh" in conn.log, as in Zeek.
 func (s *Session) confirm() {
+	if s.dirs[0].version == 0 || s.dirs[1].version == 0 {
+		return
+	}
 	if !s.confirmed {
 		s.confirmed = true
 		s.conn.Confirm()
