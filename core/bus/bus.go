@@ -121,6 +121,31 @@ func (b *Bus) Flush() error {
 	return errors.Join(errs...)
 }
 
+// Rotator is implemented by plugins whose output files rotate: Rotate
+// closes the current file at network time ts and returns its new path ("" if
+// there was none).
+type Rotator interface {
+	Rotate(ts int64) (string, error)
+}
+
+// Rotate rotates every plugin's files and returns the rotated paths.
+func (b *Bus) Rotate(ts int64) ([]string, error) {
+	var paths []string
+	var errs []error
+	for _, s := range b.subs {
+		if r, ok := s.p.(Rotator); ok {
+			p, err := r.Rotate(ts)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("plugin %s: rotate: %w", s.p.Name(), err))
+			}
+			if p != "" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	return paths, errors.Join(errs...)
+}
+
 // Close closes every plugin, returning all errors.
 func (b *Bus) Close(ts int64) error {
 	var errs []error

@@ -44,7 +44,13 @@ type Config struct {
 	EpochInterval int64
 	// Live makes the bus flush plugin outputs after every epoch, so logs
 	// reach the disk while the sensor runs.
-	Live   bool
+	Live bool
+	// RotateInterval rotates the logs when network time crosses a multiple
+	// of it (ns; 0: never), as Zeek's Log::default_rotation_interval.
+	// OnRotate is called with the rotated files (e.g. to run a shipper).
+	RotateInterval int64
+	OnRotate       func(paths []string)
+
 	Decode decode.Config
 	Conn   conn.Config
 	// Filter, if set, is applied to each frame before decoding; frames
@@ -70,10 +76,11 @@ type FrameSource interface {
 
 // Engine runs the pipeline.
 type Engine struct {
-	cfg    Config
-	bus    *bus.Bus
-	frames atomic.Uint64
-	stats  Stats
+	cfg     Config
+	bus     *bus.Bus
+	frames  atomic.Uint64
+	stats   Stats
+	rotSlot int64
 }
 
 // New returns an engine delivering to b.
@@ -112,6 +119,26 @@ type batch struct {
 type epochResult struct {
 	events []event.Event
 	final  bool
+	ts     int64 // network time at the end of the epoch (dispatcher's result)
+}
+
+// maybeRotate rotates the logs when network time ts has crossed into a new
+// rotation interval. It runs on the collector, between batches.
+func (e *Engine) maybeRotate(ts int64) error {
+	slot := ts / e.cfg.RotateInterval
+	if e.rotSlot == 0 {
+		e.rotSlot = slot
+		return nil
+	}
+	if slot <= e.rotSlot {
+		return nil
+	}
+	e.rotSlot = slot
+	paths, err := e.bus.Rotate(slot * e.cfg.RotateInterval)
+	if len(paths) > 0 && e.cfg.OnRotate != nil {
+		e.cfg.OnRotate(paths)
+	}
+	return err
 }
 
 // Run processes src until it is exhausted or ctx is cancelled. It returns
@@ -157,6 +184,9 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 				err = e.bus.Deliver(merged)
 				if err == nil && e.cfg.Live {
 					err = e.bus.Flush()
+				}
+				if err == nil && e.cfg.RotateInterval > 0 && !final {
+					err = e.maybeRotate(r.ts)
 				}
 			}
 			if final {
@@ -230,7 +260,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		evs := slices.Clone(dispEvents)
 		dispEvents = dispEvents[:0]
 		sortEvents(evs)
-		dispOut <- epochResult{events: evs, final: final}
+		dispOut <- epochResult{events: evs, final: final, ts: now}
 		if n == 1 {
 			tr := trackers[0]
 			if final {

@@ -20,6 +20,8 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 
+	"github.com/weirnet/weir/core/analyzer"
+	_ "github.com/weirnet/weir/core/analyzer/all"
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/conn"
 	"github.com/weirnet/weir/core/decode"
@@ -27,6 +29,10 @@ import (
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/plugins/connlog"
+	"github.com/weirnet/weir/plugins/dnslog"
+	"github.com/weirnet/weir/plugins/httplog"
+	"github.com/weirnet/weir/plugins/sshlog"
+	"github.com/weirnet/weir/plugins/ssllog"
 	"github.com/weirnet/weir/plugins/weirdlog"
 	"github.com/weirnet/weir/sources"
 	"github.com/weirnet/weir/sources/file"
@@ -100,11 +106,9 @@ type recorder struct {
 	open   int64
 }
 
-func (r *recorder) Name() string { return "recorder" }
-func (r *recorder) Subscriptions() []event.Kind {
-	return []event.Kind{event.KindConnStart, event.KindConnEnd, event.KindWeird}
-}
-func (r *recorder) Open(ts int64) error { r.open = ts; return nil }
+func (r *recorder) Name() string                { return "recorder" }
+func (r *recorder) Subscriptions() []event.Kind { return event.Kinds() }
+func (r *recorder) Open(ts int64) error         { r.open = ts; return nil }
 func (r *recorder) Handle(batch []event.Event) error {
 	r.events = append(r.events, batch...)
 	return nil
@@ -120,10 +124,25 @@ func capture(t *testing.T, name string) ([]event.Event, int64, int64) {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
+	cc := conn.DefaultConfig()
+	reg := analyzer.Default()
+	for _, name := range reg.Names() {
+		fac, _ := reg.Get(name)
+		a, err := fac.New(nil)
+		if err != nil {
+			t.Fatalf("analyzer %s: %v", name, err)
+		}
+		if in, ok := a.(analyzer.Initializer); ok {
+			if err := in.Init(); err != nil {
+				t.Fatalf("analyzer %s: %v", name, err)
+			}
+		}
+		cc.Analyzers = append(cc.Analyzers, a)
+	}
 	eng := engine.New(engine.Config{
 		Workers: 1,
 		Decode:  decode.Config{CheckChecksums: true},
-		Conn:    conn.DefaultConfig(),
+		Conn:    cc,
 	}, bus.New(rec))
 	m := sources.NewMerger([]sources.Source{src})
 	defer m.Close()
@@ -216,36 +235,54 @@ func sameLogs(t testing.TB, got, want map[string]string) {
 	}
 }
 
-// TestGoldenOutOfProcess: the conn and weird logs the built-in plugins
-// write out of process are byte for byte those they write in process, for
-// the project's captures, in every format.
+// TestGoldenOutOfProcess: the logs the built-in plugins write out of
+// process are byte for byte those they write in process, for the
+// project's captures (every protocol with an event), in every format.
 func TestGoldenOutOfProcess(t *testing.T) {
 	cases := []struct {
 		pcap string
 		lo   logs.Options
+		want string // a log the capture must produce
 	}{
-		{"real_mixed.pcap", logs.Options{}},
-		{"malformed.pcap", logs.Options{}},
-		{"tcp_flipped.pcap", logs.Options{Format: logs.JSON}},
-		{"icmpv6_echo_nd.pcap", logs.Options{Format: logs.JSON, ISOTime: true}},
-		{"udp_bad_checksum.pcap", logs.Options{Compress: logs.Gzip}},
+		{"real_mixed.pcap", logs.Options{}, "conn.log"},
+		{"malformed.pcap", logs.Options{}, "weird.log"},
+		{"tcp_flipped.pcap", logs.Options{Format: logs.JSON}, "weird.log"},
+		{"icmpv6_echo_nd.pcap", logs.Options{Format: logs.JSON, ISOTime: true}, "conn.log"},
+		{"udp_bad_checksum.pcap", logs.Options{Compress: logs.Gzip}, "weird.log.gz"},
+		{"real_dns_basic.pcap", logs.Options{}, "dns.log"},
+		{"real_http_pipelined.pcap", logs.Options{Format: logs.JSON}, "http.log"},
+		{"real_ssh_password_fail.pcap", logs.Options{}, "ssh.log"},
+		{"real_tls_13.pcap", logs.Options{}, "ssl.log"},
+	}
+	names := []string{"conn", "weird", "dns", "http", "ssh", "ssl"}
+	inProcess := func(lo logs.Options) []bus.Plugin {
+		return []bus.Plugin{connlog.New(lo), weirdlog.New(lo), dnslog.New(lo), httplog.New(lo), sshlog.New(lo),
+			ssllog.New(lo, ssllog.Config{ServerSubjectIssuer: true, ClientSubjectIssuer: true})}
 	}
 	for _, tc := range cases {
 		t.Run(tc.pcap, func(t *testing.T) {
 			events, open, close := capture(t, tc.pcap)
 			in, out := tc.lo, tc.lo
 			in.Dir, out.Dir = t.TempDir(), t.TempDir()
-			if err := deliver(t, events, open, close, 100, connlog.New(in), weirdlog.New(in)); err != nil {
+			if err := deliver(t, events, open, close, 100, inProcess(in)...); err != nil {
 				t.Fatal(err)
 			}
-			cp := launch(t, builtinConfig(t, "conn", out))
-			wp := launch(t, builtinConfig(t, "weird", out))
-			if err := deliver(t, events, open, close, 100, cp, wp); err != nil {
+			var ps []bus.Plugin
+			for _, name := range names {
+				ps = append(ps, launch(t, builtinConfig(t, name, out)))
+			}
+			if err := deliver(t, events, open, close, 100, ps...); err != nil {
 				t.Fatal(err)
 			}
-			sameLogs(t, readLogs(t, out.Dir), readLogs(t, in.Dir))
-			if s := cp.Stats(); s.State != "closed" || s.Restarts != 0 || s.Dropped != 0 || s.Pending != 0 {
-				t.Errorf("conn plugin stats %+v", s)
+			want := readLogs(t, in.Dir)
+			if _, ok := want[tc.want]; !ok {
+				t.Fatalf("the capture gave no %s in process", tc.want)
+			}
+			sameLogs(t, readLogs(t, out.Dir), want)
+			for _, p := range ps {
+				if s := p.(*Plugin).Stats(); s.State != "closed" || s.Restarts != 0 || s.Dropped != 0 || s.Pending != 0 {
+					t.Errorf("%s plugin stats %+v", p.Name(), s)
+				}
 			}
 		})
 	}
@@ -353,6 +390,11 @@ func TestCompressedLogSplitAfterCrash(t *testing.T) {
 	}
 	if s := p.Stats(); s.Restarts != 1 {
 		t.Fatalf("stats %+v", s)
+	}
+	if ents, _ := os.ReadDir(lo.Dir); testing.Verbose() {
+		for _, e := range ents {
+			t.Log(e.Name())
+		}
 	}
 	var records []string
 	for _, name := range []string{"conn.1.log.gz", "conn.log.gz"} {

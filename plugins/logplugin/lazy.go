@@ -9,10 +9,21 @@ import (
 	"github.com/weirnet/weir/logs/schema"
 )
 
-// Lazy is embedded by log plugins; it provides their Open, Flush and Close.
+// Lazy is embedded by log plugins; it provides their Open, Flush, Rotate
+// and Close.
 type Lazy struct {
 	Opts logs.Options
 	W    *logs.Writer // nil until the first record
+}
+
+// Rotate closes the current file at network time ts (with its #close
+// line), renames it Zeek-style and starts a new one. It returns the
+// rotated file's path, or "" when nothing was written yet.
+func (l *Lazy) Rotate(ts int64) (string, error) {
+	if l.W == nil {
+		return "", nil
+	}
+	return l.W.Rotate(ts)
 }
 
 // Open does nothing: the file is created with the first record.
@@ -59,4 +70,13 @@ func (l *Lazy) Close(ts int64) error {
 		return nil
 	}
 	return l.W.Close(ts)
+}
+
+// LogWriters lists the plugin's open log writers; the out-of-process plugin
+// host checkpoints them so a crashed plugin neither loses nor repeats lines.
+func (l *Lazy) LogWriters() []*logs.Writer {
+	if l.W == nil {
+		return nil
+	}
+	return []*logs.Writer{l.W}
 }

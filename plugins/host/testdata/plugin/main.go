@@ -1,7 +1,8 @@
 // Command plugin is the host's test plugin, one binary for every role so
 // that the tests link once:
 //
-//	plugin conn|weird   the built-in conn and weird log plugins served out of
+//	plugin conn|weird|dns|http|ssh|ssl
+//	                    the built-in log plugins served out of
 //	                    process, as `analyzer plugin-serve NAME` does, with
 //	                    faults a test injects through the plugin's options
 //	plugin sink         receives ConnEnd events and checks their order: what
@@ -25,7 +26,11 @@ import (
 	"github.com/weirnet/weir/core/event"
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/plugins/connlog"
+	"github.com/weirnet/weir/plugins/dnslog"
 	"github.com/weirnet/weir/plugins/host"
+	"github.com/weirnet/weir/plugins/httplog"
+	"github.com/weirnet/weir/plugins/sshlog"
+	"github.com/weirnet/weir/plugins/ssllog"
 	"github.com/weirnet/weir/plugins/weirdlog"
 	"github.com/weirnet/weir/sdk"
 	sdkevent "github.com/weirnet/weir/sdk/event"
@@ -34,7 +39,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: plugin conn|weird|sink|oldproto")
+		fmt.Fprintln(os.Stderr, "usage: plugin conn|weird|dns|http|ssh|ssl|sink|oldproto")
 		os.Exit(2)
 	}
 	switch name := os.Args[1]; name {
@@ -104,6 +109,14 @@ func builtin(name string) {
 			p = connlog.New(ctx.LogOptions())
 		case "weird":
 			p = weirdlog.New(ctx.LogOptions())
+		case "dns":
+			p = dnslog.New(ctx.LogOptions())
+		case "http":
+			p = httplog.New(ctx.LogOptions())
+		case "ssh":
+			p = sshlog.New(ctx.LogOptions())
+		case "ssl":
+			p = ssllog.New(ctx.LogOptions(), ssllog.Config{ServerSubjectIssuer: true, ClientSubjectIssuer: true})
 		default:
 			return nil, fmt.Errorf("no built-in plugin %q", name)
 		}
@@ -119,8 +132,7 @@ func builtin(name string) {
 }
 
 // faulty wraps a built-in plugin with the injected faults, and gives it
-// the LogWriters method that the built-in plugins do not have yet (read by
-// reflection from their unexported writer field, for this test only).
+// the LogWriters method (host.LogWriterer) if the plugin lacks it.
 type faulty struct {
 	bus.Plugin
 	f    faults
@@ -159,9 +171,14 @@ func (p *faulty) failNow(batch []event.Event) bool {
 }
 
 func (p *faulty) LogWriters() []*logs.Writer {
-	v := reflect.ValueOf(p.Plugin).Elem().FieldByName("w")
+	if lw, ok := p.Plugin.(host.LogWriterer); ok {
+		return lw.LogWriters()
+	}
+	// Until the built-in plugins have the method: their writer is the
+	// field W of the embedded logplugin.Lazy.
+	v := reflect.ValueOf(p.Plugin).Elem().FieldByName("W")
 	if !v.IsValid() || v.IsNil() {
 		return nil
 	}
-	return []*logs.Writer{(*logs.Writer)(v.UnsafePointer())}
+	return []*logs.Writer{v.Interface().(*logs.Writer)}
 }
