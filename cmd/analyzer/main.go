@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
@@ -25,6 +26,7 @@ import (
 	"github.com/weirnet/weir/core/flow"
 	"github.com/weirnet/weir/internal/config"
 	"github.com/weirnet/weir/logs"
+	"github.com/weirnet/weir/plugins/host"
 	"github.com/weirnet/weir/sources"
 	"github.com/weirnet/weir/sources/afpacket"
 	"github.com/weirnet/weir/sources/bpf"
@@ -69,6 +71,7 @@ type options struct {
 	isoTime   bool
 	cfgPath   string
 	quiet     bool
+	rotate    time.Duration
 	cpuProf   string
 	memProf   string
 }
@@ -84,6 +87,18 @@ func main() {
 }
 
 func run(args []string, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "plugin-serve":
+			if len(args) != 2 {
+				fmt.Fprintln(stderr, "usage: analyzer plugin-serve NAME")
+				return 2
+			}
+			return servePlugin(args[1], stderr)
+		case "plugins":
+			return listPlugins(args[1:], os.Stdout, stderr)
+		}
+	}
 	fs := flag.NewFlagSet("analyzer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options
@@ -101,6 +116,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.BoolVar(&o.isoTime, "iso-time", false, "JSON logs: write ts as ISO 8601 instead of epoch seconds")
 	fs.StringVar(&o.cfgPath, "c", "", "read configuration from `weir.toml`")
 	fs.BoolVar(&o.quiet, "q", false, "no progress bar and no summary")
+	fs.DurationVar(&o.rotate, "rotate", 0, "rotate logs every `INTERVAL` of network time (e.g. 1h), Zeek-style file names")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile to `FILE` (for performance work)")
 	fs.StringVar(&o.memProf, "memprofile", "", "write a heap profile to `FILE` at the end")
 	fs.Usage = func() {
@@ -161,6 +177,9 @@ func replay(o options, stderr io.Writer) error {
 	}
 	if o.compress != "" {
 		cfg.Output.Compress = o.compress
+	}
+	if o.rotate > 0 {
+		cfg.Output.RotateInterval.Duration = o.rotate
 	}
 	if o.isoTime {
 		cfg.Output.JSONTime = "iso8601"
@@ -248,7 +267,41 @@ func replay(o options, stderr io.Writer) error {
 		}
 	}
 
-	b := bus.New(builtinPlugins(logOpts)...)
+	outOfProc := map[string]bool{}
+	var launched []*host.Plugin
+	ran := false
+	defer func() {
+		if !ran { // an error before the run: stop the plugin processes
+			for _, p := range launched {
+				p.Close(0)
+			}
+		}
+	}()
+	for i := range cfg.Plugins {
+		t := &cfg.Plugins[i]
+		hc, err := t.Config(logOpts, lm != nil)
+		if err != nil {
+			return err
+		}
+		p, err := host.Launch(hc)
+		if err != nil {
+			return err
+		}
+		launched = append(launched, p)
+		if t.Builtin != "" {
+			outOfProc[t.Builtin] = true
+		}
+	}
+	plugins := builtinPlugins(logOpts, outOfProc)
+	for _, p := range launched {
+		plugins = append(plugins, p)
+	}
+	ecfg.Conn.Taps = append(ecfg.Conn.Taps, host.Taps(launched...)...)
+	if cfg.Output.RotateInterval.Duration > 0 {
+		ecfg.RotateInterval = int64(cfg.Output.RotateInterval.Duration)
+		ecfg.OnRotate = postRotate(cfg.Output.PostRotate, stderr)
+	}
+	b := bus.New(plugins...)
 	eng := engine.New(ecfg, b)
 	merger := sources.NewMerger(srcs)
 	src := &chain{}
@@ -274,6 +327,7 @@ func replay(o options, stderr io.Writer) error {
 	prog := newProgress(stderr, srcs, eng, o.quiet)
 	start := time.Now()
 	prog.start()
+	ran = true
 	runErr := eng.Run(ctx, src)
 	if errors.Is(runErr, context.Canceled) {
 		if lm != nil {
@@ -384,4 +438,24 @@ func buildAnalyzers(f *config.File) ([]analyzer.Analyzer, error) {
 		}
 	}
 	return out, nil
+}
+
+// postRotate returns the hook run for rotated files: the configured
+// command with the file's path appended, one run per file, in the
+// background so a slow shipper never blocks the sensor.
+func postRotate(cmd []string, stderr io.Writer) func([]string) {
+	return func(paths []string) {
+		if len(cmd) == 0 {
+			return
+		}
+		for _, p := range paths {
+			c := exec.Command(cmd[0], append(append([]string{}, cmd[1:]...), p)...)
+			c.Stdout, c.Stderr = stderr, stderr
+			if err := c.Start(); err != nil {
+				fmt.Fprintf(stderr, "analyzer: post_rotate %s: %v\n", p, err)
+				continue
+			}
+			go c.Wait()
+		}
+	}
 }

@@ -126,10 +126,6 @@ type epochResult struct {
 // rotation interval. It runs on the collector, between batches.
 func (e *Engine) maybeRotate(ts int64) error {
 	slot := ts / e.cfg.RotateInterval
-	if e.rotSlot == 0 {
-		e.rotSlot = slot
-		return nil
-	}
 	if slot <= e.rotSlot {
 		return nil
 	}
@@ -166,6 +162,9 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		openTS, ok := <-opened
 		if ok {
 			err = e.bus.Open(openTS)
+			if e.cfg.RotateInterval > 0 {
+				e.rotSlot = openTS / e.cfg.RotateInterval
+			}
 		}
 		var merged []event.Event
 		for {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/weirnet/weir/plugins/host"
 )
 
 // Duration is a time.Duration written as a string in TOML ("5m", "60s").
@@ -41,6 +43,8 @@ type File struct {
 	// Analyzers holds per-protocol tables ([analyzer.http] ...), decoded
 	// by each analyzer's factory. A table may set enabled = false.
 	Analyzers map[string]toml.Primitive `toml:"analyzer"`
+	// Plugins are out-of-process plugins ([[plugin]] tables).
+	Plugins []host.TOML `toml:"plugin"`
 
 	md   toml.MetaData
 	path string
@@ -93,6 +97,12 @@ type Output struct {
 	Format   string `toml:"format"`    // tsv | json
 	Compress string `toml:"compress"`  // "" | gzip | zstd
 	JSONTime string `toml:"json_time"` // epoch | iso8601
+	// RotateInterval rotates the logs at multiples of this network-time
+	// interval ("1h"; empty: never), Zeek-style names with open and close
+	// times. PostRotate runs a command for each rotated file (its path is
+	// the last argument), as a hook for shippers.
+	RotateInterval Duration `toml:"rotate_interval"`
+	PostRotate     []string `toml:"post_rotate"`
 }
 
 // Engine holds pipeline settings.
@@ -180,6 +190,13 @@ func (f *File) Validate() error {
 	}
 	if f.Engine.Workers < 1 || f.Engine.Workers > 256 {
 		return fmt.Errorf("engine.workers %d: want 1 to 256", f.Engine.Workers)
+	}
+	seen := map[string]bool{}
+	for _, p := range f.Plugins {
+		if seen[p.Name] {
+			return fmt.Errorf("[[plugin]] %q appears twice: names must be unique", p.Name)
+		}
+		seen[p.Name] = true
 	}
 	if f.Conn.MaxConnections < 1 {
 		return fmt.Errorf("conn.max_connections %d: must be positive", f.Conn.MaxConnections)
