@@ -8,6 +8,8 @@
 package weirdlog
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/weirnet/weir/core/bus"
@@ -102,3 +104,19 @@ func (p *Plugin) write(ts int64, wd *event.Weird) error {
 
 var _ bus.Plugin = (*Plugin)(nil)
 var _ bus.Flusher = (*Plugin)(nil)
+
+// Snapshot returns which weirds were already logged per live connection,
+// so a plugin process restarted after a crash does not log them again.
+func (p *Plugin) Snapshot() ([]byte, error) { return json.Marshal(p.seen) }
+
+// Restore loads a Snapshot.
+func (p *Plugin) Restore(state []byte) error {
+	seen := make(map[string][]string)
+	if len(state) > 0 {
+		if err := json.Unmarshal(state, &seen); err != nil {
+			return fmt.Errorf("weird plugin state: %w", err)
+		}
+	}
+	p.seen = seen
+	return nil
+}
