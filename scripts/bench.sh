@@ -50,6 +50,18 @@ if [[ -f $BENCH_PCAP ]]; then
 else
   echo "(no real capture at $BENCH_PCAP: BENCH_DIR=/tmp/bench ../shared/bench/make-traffic.sh -o $BENCH_PCAP -s 0 -b 1000000000 -S 3)"
 fi
+[[ -f $WORK/dns.pcap ]] || go run ./testdata/gen -dns 500000 -o "$WORK/dns.pcap"
+row "DNS 1M messages" "$WORK/dns.pcap" 1
 row "short HTTP 100k" "$WORK/short.pcap" 1
 row "flood 1M flows" "$WORK/flood.pcap" 1
 echo "ratio = tcpdump time / weir time (higher is better; 1.0 = tcpdump's read-through speed)"
+
+# The conn log plugin out of process (go-plugin over gRPC) against in
+# process, same capture, same run: wall time and CPU of both processes.
+f=$BENCH_PCAP; [[ -f $f ]] || f=$WORK/short.pcap
+cfg=$WORK/oop.toml
+printf '[[plugin]]\nname = "conn"\nbuiltin = "conn"\n' > "$cfg"
+in=$(best "$BIN" -r "$f" -o "$WORK/out" -q)
+oop=$(best "$BIN" -c "$cfg" -r "$f" -o "$WORK/out2" -q)
+printf "conn plugin out-of-process vs in-process on %s: %.3f s vs %.3f s (%.1f%% slower)\n" "$(basename "$f")" "$oop" "$in" \
+  "$(echo "($oop / $in - 1) * 100" | bc -l)"
