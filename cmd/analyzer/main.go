@@ -381,6 +381,8 @@ func engineConfig(f config.File) (engine.Config, error) {
 	cc.UDPInactivity = f.Conn.UDPInactivityTimeout.Duration
 	cc.ICMPInactivity = f.Conn.ICMPInactivityTimeout.Duration
 	cc.MaxConns = f.Conn.MaxConnections
+	cc.MaxReassemblyBytes = f.Conn.MaxReassemblyBytes
+	cc.MaxReassemblyTotal = f.Conn.MaxReassemblyTotal
 	cc.UIDSeed = f.Conn.UIDSeed
 	cc.CommunityIDSeed = f.Conn.CommunityIDSeed
 	if len(f.Conn.LocalNets) > 0 {

@@ -118,7 +118,9 @@ type Conn struct {
 	UDPInactivityTimeout  Duration `toml:"udp_inactivity_timeout"`  // udp_inactivity_timeout
 	ICMPInactivityTimeout Duration `toml:"icmp_inactivity_timeout"` // icmp_inactivity_timeout
 	MaxConnections        int      `toml:"max_connections"`
-	LocalNets             []string `toml:"local_nets"` // Site::local_nets; empty = Zeek's private address space
+	MaxReassemblyBytes    int      `toml:"max_reassembly_bytes"` // out-of-order bytes held per direction
+	MaxReassemblyTotal    int64    `toml:"max_reassembly_total"` // out-of-order bytes held per worker
+	LocalNets             []string `toml:"local_nets"`           // Site::local_nets; empty = Zeek's private address space
 	UIDSeed               uint64   `toml:"uid_seed"`
 	CommunityIDSeed       uint16   `toml:"community_id_seed"`
 }
@@ -140,6 +142,8 @@ func Default() File {
 			UDPInactivityTimeout:  Duration{time.Minute},
 			ICMPInactivityTimeout: Duration{time.Minute},
 			MaxConnections:        1 << 20,
+			MaxReassemblyBytes:    1 << 20,
+			MaxReassemblyTotal:    256 << 20,
 		},
 		Decode: Decode{
 			MaxFragmentDatagrams: 8192,
