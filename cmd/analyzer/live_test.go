@@ -26,7 +26,9 @@ func TestLiveMatchesOffline(t *testing.T) {
 	}
 	liveDir := t.TempDir()
 	stopDump := livetest.Tcpdump(t, p.NsA, p.IfA, "")
-	sensor := exec.Command("ip", "netns", "exec", p.NsA, bin, "-i", p.IfA, "-o", liveDir, "-q")
+	sensor := exec.Command("ip", "netns", "exec", p.NsA, bin, "-i", p.IfA, "-o", liveDir, "-q",
+		"--metrics", "127.0.0.1:19911") // inside the test's own namespace: no clash
+
 	var stderr strings.Builder
 	sensor.Stderr = &stderr
 	if err := sensor.Start(); err != nil {
@@ -36,6 +38,17 @@ func TestLiveMatchesOffline(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // the ring is open well before this
 	livetest.Mixed(t, p)
 	time.Sleep(300 * time.Millisecond) // let the last frames leave the rings
+	m := livetest.MustIn(t, p.NsA, "curl", "-sS", "http://127.0.0.1:19911/metrics")
+	for _, want := range []string{`weir_interface_received_frames_total{interface="` + p.IfA + `"}`,
+		`weir_interface_kernel_dropped_frames_total{interface="` + p.IfA + `"} 0`, "weir_connections_live ",
+		`weir_plugin_delivered_events_total{plugin="conn"}`, "weir_frames_total "} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s:\n%s", want, m)
+		}
+	}
+	if strings.Contains(m, `weir_interface_received_frames_total{interface="`+p.IfA+`"} 0`+"\n") {
+		t.Error("metrics say no frame was received")
+	}
 	sensor.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- sensor.Wait() }()

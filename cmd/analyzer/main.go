@@ -25,6 +25,7 @@ import (
 	"github.com/weirnet/weir/core/engine"
 	"github.com/weirnet/weir/core/flow"
 	"github.com/weirnet/weir/internal/config"
+	"github.com/weirnet/weir/internal/metrics"
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/plugins/host"
 	"github.com/weirnet/weir/sources"
@@ -72,6 +73,7 @@ type options struct {
 	cfgPath   string
 	quiet     bool
 	rotate    time.Duration
+	metrics   string
 	cpuProf   string
 	memProf   string
 }
@@ -116,6 +118,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.BoolVar(&o.isoTime, "iso-time", false, "JSON logs: write ts as ISO 8601 instead of epoch seconds")
 	fs.StringVar(&o.cfgPath, "c", "", "read configuration from `weir.toml`")
 	fs.BoolVar(&o.quiet, "q", false, "no progress bar and no summary")
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9911) at /metrics")
 	fs.DurationVar(&o.rotate, "rotate", 0, "rotate logs every `INTERVAL` of network time (e.g. 1h), Zeek-style file names")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile to `FILE` (for performance work)")
 	fs.StringVar(&o.memProf, "memprofile", "", "write a heap profile to `FILE` at the end")
@@ -324,6 +327,14 @@ func replay(o options, stderr io.Writer) error {
 		}()
 	}
 
+	if o.metrics != "" {
+		ms, err := metrics.Serve(o.metrics, metricSources(eng, lm, launched, b))
+		if err != nil {
+			return err
+		}
+		defer ms.Close()
+	}
+
 	prog := newProgress(stderr, srcs, eng, o.quiet)
 	start := time.Now()
 	prog.start()
@@ -460,4 +471,42 @@ func postRotate(cmd []string, stderr io.Writer) func([]string) {
 			go c.Wait()
 		}
 	}
+}
+
+// metricSources connects the metrics endpoint to the running pipeline.
+func metricSources(eng *engine.Engine, lm *live.Merger, plugins []*host.Plugin, b *bus.Bus) metrics.Sources {
+	src := metrics.Sources{
+		Frames: func() (uint64, uint64, uint64) {
+			s := eng.Snapshot()
+			return s.Frames, s.Filtered, s.Events
+		},
+		LiveConns: func() int64 { return eng.Snapshot().LiveConns },
+		Plugins: func() []metrics.Plugin {
+			var out []metrics.Plugin
+			oop := map[string]bool{}
+			for _, p := range plugins {
+				st := p.Stats()
+				oop[p.Name()] = true
+				out = append(out, metrics.Plugin{Name: p.Name(), Delivered: st.Delivered, Dropped: st.Dropped,
+					Pending: st.Pending, Restarts: st.Restarts, Disabled: st.State == "disabled"})
+			}
+			for name, n := range b.Delivered() {
+				if !oop[name] {
+					out = append(out, metrics.Plugin{Name: name, Delivered: n})
+				}
+			}
+			return out
+		},
+	}
+	if lm != nil {
+		src.Interfaces = func() []metrics.Interface {
+			var out []metrics.Interface
+			for _, cs := range lm.CaptureStats() {
+				out = append(out, metrics.Interface{Name: cs.Name, Received: cs.Received, Dropped: cs.Dropped,
+					IfDropped: cs.IfDrops, Reopens: cs.Reopens, Down: cs.Down})
+			}
+			return out
+		}
+	}
+	return src
 }

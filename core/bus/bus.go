@@ -11,6 +11,7 @@ package bus
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/weirnet/weir/core/event"
 )
@@ -46,17 +47,17 @@ type sub struct {
 	p     Plugin
 	kinds [256]bool
 	buf   []event.Event
+	n     atomic.Uint64 // events delivered, readable from any goroutine
 }
 
 // New returns a bus for the given plugins.
 func New(plugins ...Plugin) *Bus {
-	b := &Bus{counts: make(map[string]uint64)}
-	for _, p := range plugins {
-		s := sub{p: p}
+	b := &Bus{subs: make([]sub, len(plugins))}
+	for i, p := range plugins {
+		b.subs[i].p = p
 		for _, k := range p.Subscriptions() {
-			s.kinds[k] = true
+			b.subs[i].kinds[k] = true
 		}
-		b.subs = append(b.subs, s)
 	}
 	return b
 }
@@ -67,7 +68,8 @@ func (b *Bus) Open(ts int64) error {
 		return nil
 	}
 	b.opened = true
-	for _, s := range b.subs {
+	for i := range b.subs {
+		s := &b.subs[i]
 		if err := s.p.Open(ts); err != nil {
 			return fmt.Errorf("plugin %s: open: %w", s.p.Name(), err)
 		}
@@ -94,7 +96,7 @@ func (b *Bus) Deliver(batch []event.Event) error {
 		if len(s.buf) == 0 {
 			continue
 		}
-		b.counts[s.p.Name()] += uint64(len(s.buf))
+		s.n.Add(uint64(len(s.buf)))
 		if err := s.p.Handle(s.buf); err != nil {
 			return fmt.Errorf("plugin %s: %w", s.p.Name(), err)
 		}
@@ -111,7 +113,8 @@ type Flusher interface {
 // Flush flushes every plugin that buffers.
 func (b *Bus) Flush() error {
 	var errs []error
-	for _, s := range b.subs {
+	for i := range b.subs {
+		s := &b.subs[i]
 		if f, ok := s.p.(Flusher); ok {
 			if err := f.Flush(); err != nil {
 				errs = append(errs, fmt.Errorf("plugin %s: flush: %w", s.p.Name(), err))
@@ -132,7 +135,8 @@ type Rotator interface {
 func (b *Bus) Rotate(ts int64) ([]string, error) {
 	var paths []string
 	var errs []error
-	for _, s := range b.subs {
+	for i := range b.subs {
+		s := &b.subs[i]
 		if r, ok := s.p.(Rotator); ok {
 			p, err := r.Rotate(ts)
 			if err != nil {
@@ -149,7 +153,8 @@ func (b *Bus) Rotate(ts int64) ([]string, error) {
 // Close closes every plugin, returning all errors.
 func (b *Bus) Close(ts int64) error {
 	var errs []error
-	for _, s := range b.subs {
+	for i := range b.subs {
+		s := &b.subs[i]
 		if err := s.p.Close(ts); err != nil {
 			errs = append(errs, fmt.Errorf("plugin %s: close: %w", s.p.Name(), err))
 		}
@@ -157,5 +162,12 @@ func (b *Bus) Close(ts int64) error {
 	return errors.Join(errs...)
 }
 
-// Delivered returns how many events each plugin received.
-func (b *Bus) Delivered() map[string]uint64 { return b.counts }
+// Delivered returns how many events each plugin received; safe to call
+// from any goroutine.
+func (b *Bus) Delivered() map[string]uint64 {
+	m := make(map[string]uint64, len(b.subs))
+	for i := range b.subs {
+		m[b.subs[i].p.Name()] = b.subs[i].n.Load()
+	}
+	return m
+}

@@ -11,6 +11,7 @@ package conn
 import (
 	"container/heap"
 	"slices"
+	"sync/atomic"
 
 	"github.com/weirnet/weir/core/analyzer"
 
@@ -46,6 +47,7 @@ type Tracker struct {
 
 	analyzers []analyzer.Analyzer
 	lim       limits
+	live      atomic.Int64 // live connections, readable from other goroutines (metrics)
 	heldTotal int64
 }
 
@@ -92,6 +94,10 @@ func (t *Tracker) Stats() Stats {
 	s.Live = len(t.conns)
 	return s
 }
+
+// LiveConns is the number of live connections; unlike the rest of the
+// tracker it may be read from any goroutine.
+func (t *Tracker) LiveConns() int64 { return t.live.Load() }
 
 // TakeEvents returns the events produced since the last call, in
 // production order, and resets the buffer. The slice is reused by the
@@ -219,6 +225,7 @@ func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp u
 	c.uid = t.uids.UID(key, p.TS, c.serial)
 
 	t.conns[*key] = c
+	t.live.Add(1)
 	t.lruPush(c)
 	t.stats.ConnsCreated++
 
@@ -364,6 +371,7 @@ func (t *Tracker) remove(c *Conn, now int64) {
 	c.resp.rs.clear(&t.lim)
 	t.emit(c, event.KindConnEnd, now, rec)
 	delete(t.conns, c.key)
+	t.live.Add(-1)
 	t.lruUnlink(c)
 	c.live = false
 	c.gen++

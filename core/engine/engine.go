@@ -76,11 +76,32 @@ type FrameSource interface {
 
 // Engine runs the pipeline.
 type Engine struct {
-	cfg     Config
-	bus     *bus.Bus
-	frames  atomic.Uint64
-	stats   Stats
-	rotSlot int64
+	cfg      Config
+	bus      *bus.Bus
+	frames   atomic.Uint64
+	filtered atomic.Uint64
+	events   atomic.Uint64
+	trackers atomic.Pointer[[]*conn.Tracker]
+	stats    Stats
+	rotSlot  int64
+}
+
+// Snapshot is what the engine has done so far; safe to call from any
+// goroutine while Run runs (metrics).
+type Snapshot struct {
+	Frames, Filtered, Events uint64
+	LiveConns                int64
+}
+
+// Snapshot reads the live counters.
+func (e *Engine) Snapshot() Snapshot {
+	s := Snapshot{Frames: e.frames.Load(), Filtered: e.filtered.Load(), Events: e.events.Load()}
+	if tp := e.trackers.Load(); tp != nil {
+		for _, t := range *tp {
+			s.LiveConns += t.LiveConns()
+		}
+	}
+	return s
 }
 
 // New returns an engine delivering to b.
@@ -179,7 +200,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 			}
 			if err == nil {
 				sortEvents(merged)
-				atomic.AddUint64(&e.stats.Events, uint64(len(merged)))
+				e.events.Add(uint64(len(merged)))
 				err = e.bus.Deliver(merged)
 				if err == nil && e.cfg.Live {
 					err = e.bus.Flush()
@@ -200,6 +221,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 	for i := range trackers {
 		trackers[i] = conn.NewTracker(e.cfg.Conn)
 	}
+	e.trackers.Store(&trackers)
 	var workerWG sync.WaitGroup
 	var in []chan *batch
 	var free chan *batch
@@ -338,7 +360,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		frameNo++
 		e.frames.Store(frameNo)
 		if e.cfg.Filter != nil && !e.cfg.Filter(&f) {
-			e.stats.Filtered++
+			e.filtered.Add(1)
 			continue
 		}
 		if first {
@@ -402,6 +424,8 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 	collectorWG.Wait()
 
 	e.stats.Frames = frameNo
+	e.stats.Filtered = e.filtered.Load()
+	e.stats.Events = e.events.Load()
 	e.stats.LastTS = now
 	e.stats.Decode = dec.Stats()
 	for _, tr := range trackers {
