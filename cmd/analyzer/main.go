@@ -300,11 +300,17 @@ func replay(o options, stderr io.Writer) error {
 		plugins = append(plugins, p)
 	}
 	ecfg.Conn.Taps = append(ecfg.Conn.Taps, host.Taps(launched...)...)
-	if cfg.Output.RotateInterval.Duration > 0 {
-		ecfg.RotateInterval = int64(cfg.Output.RotateInterval.Duration)
-		ecfg.OnRotate = postRotate(cfg.Output.PostRotate, stderr)
-	}
+	ecfg.RotateInterval = int64(cfg.Output.RotateInterval.Duration)
+	ecfg.OnRotate = postRotate(cfg.Output.PostRotate, stderr) // interval or SIGHUP
 	b := bus.New(plugins...)
+	if lm != nil {
+		// A sensor keeps capturing when one output fails (a full disk):
+		// that plugin is cut off with one clear line, and counted.
+		b.Isolate = true
+		b.OnError = func(p string, err error) {
+			fmt.Fprintf(stderr, "analyzer: %v; its log stops here, capture and the other logs go on\n", err)
+		}
+	}
 	eng := engine.New(ecfg, b)
 	merger := sources.NewMerger(srcs)
 	src := &chain{}
@@ -317,6 +323,14 @@ func replay(o options, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			eng.RotateNow() // reopen logs: the files so far are closed and renamed
+		}
+	}()
 	if lm != nil {
 		// A signal must wake a capture waiting for frames: closing the
 		// live sources ends their stream; the engine then drains, flushes
@@ -490,9 +504,11 @@ func metricSources(eng *engine.Engine, lm *live.Merger, plugins []*host.Plugin, 
 				out = append(out, metrics.Plugin{Name: p.Name(), Delivered: st.Delivered, Dropped: st.Dropped,
 					Pending: st.Pending, Restarts: st.Restarts, Disabled: st.State == "disabled"})
 			}
+			dropped := b.Dropped()
 			for name, n := range b.Delivered() {
 				if !oop[name] {
-					out = append(out, metrics.Plugin{Name: name, Delivered: n})
+					_, failed := dropped[name]
+					out = append(out, metrics.Plugin{Name: name, Delivered: n, Dropped: dropped[name], Disabled: failed})
 				}
 			}
 			return out

@@ -40,14 +40,33 @@ type Plugin interface {
 type Bus struct {
 	subs   []sub
 	opened bool
-	counts map[string]uint64
+
+	// Isolate keeps a live sensor running when a plugin fails (a full
+	// disk, a broken plugin): the plugin is cut off, OnError is told once,
+	// its further events are counted as dropped, and the other plugins
+	// and capture go on. Without it (replay), a plugin error stops the run.
+	Isolate bool
+	OnError func(plugin string, err error)
 }
 
 type sub struct {
-	p     Plugin
-	kinds [256]bool
-	buf   []event.Event
-	n     atomic.Uint64 // events delivered, readable from any goroutine
+	p       Plugin
+	kinds   [256]bool
+	buf     []event.Event
+	n       atomic.Uint64 // events delivered, readable from any goroutine
+	dropped atomic.Uint64 // events not delivered because the plugin failed
+	failed  atomic.Bool
+}
+
+// fail cuts a plugin off (Isolate) or returns the error.
+func (b *Bus) fail(s *sub, err error) error {
+	if !b.Isolate {
+		return err
+	}
+	if !s.failed.Swap(true) && b.OnError != nil {
+		b.OnError(s.p.Name(), err)
+	}
+	return nil
 }
 
 // New returns a bus for the given plugins.
@@ -96,9 +115,15 @@ func (b *Bus) Deliver(batch []event.Event) error {
 		if len(s.buf) == 0 {
 			continue
 		}
+		if s.failed.Load() {
+			s.dropped.Add(uint64(len(s.buf)))
+			continue
+		}
 		s.n.Add(uint64(len(s.buf)))
 		if err := s.p.Handle(s.buf); err != nil {
-			return fmt.Errorf("plugin %s: %w", s.p.Name(), err)
+			if err := b.fail(s, fmt.Errorf("plugin %s: %w", s.p.Name(), err)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -115,9 +140,11 @@ func (b *Bus) Flush() error {
 	var errs []error
 	for i := range b.subs {
 		s := &b.subs[i]
-		if f, ok := s.p.(Flusher); ok {
+		if f, ok := s.p.(Flusher); ok && !s.failed.Load() {
 			if err := f.Flush(); err != nil {
-				errs = append(errs, fmt.Errorf("plugin %s: flush: %w", s.p.Name(), err))
+				if err := b.fail(s, fmt.Errorf("plugin %s: flush: %w", s.p.Name(), err)); err != nil {
+					errs = append(errs, err)
+				}
 			}
 		}
 	}
@@ -160,6 +187,18 @@ func (b *Bus) Close(ts int64) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Dropped returns, per plugin cut off by Isolate, the events it missed;
+// safe to call from any goroutine.
+func (b *Bus) Dropped() map[string]uint64 {
+	m := make(map[string]uint64)
+	for i := range b.subs {
+		if b.subs[i].failed.Load() {
+			m[b.subs[i].p.Name()] = b.subs[i].dropped.Load()
+		}
+	}
+	return m
 }
 
 // Delivered returns how many events each plugin received; safe to call

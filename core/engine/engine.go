@@ -84,7 +84,12 @@ type Engine struct {
 	trackers atomic.Pointer[[]*conn.Tracker]
 	stats    Stats
 	rotSlot  int64
+	rotNow   atomic.Bool
 }
+
+// RotateNow asks for the logs to be rotated after the current batch (a
+// sensor's SIGHUP, for logrotate-style tools). Safe from any goroutine.
+func (e *Engine) RotateNow() { e.rotNow.Store(true) }
 
 // Snapshot is what the engine has done so far; safe to call from any
 // goroutine while Run runs (metrics).
@@ -207,6 +212,13 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 				}
 				if err == nil && e.cfg.RotateInterval > 0 && !final {
 					err = e.maybeRotate(r.ts)
+				}
+				if err == nil && !final && e.rotNow.Swap(false) {
+					var paths []string
+					paths, err = e.bus.Rotate(r.ts)
+					if len(paths) > 0 && e.cfg.OnRotate != nil {
+						e.cfg.OnRotate(paths)
+					}
 				}
 			}
 			if final {

@@ -97,3 +97,35 @@ func BenchmarkEngineSYNFlood(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+type rotPlugin struct {
+	countPlugin
+	rotations []int64
+}
+
+func (p *rotPlugin) Rotate(ts int64) (string, error) {
+	p.rotations = append(p.rotations, ts)
+	return "rotated", nil
+}
+
+// RotateNow (a sensor's SIGHUP) and RotateInterval both rotate between
+// batches, at network time, and report the rotated files.
+func TestRotation(t *testing.T) {
+	p := &rotPlugin{countPlugin: countPlugin{states: map[string]int{}}}
+	var reported int
+	e := New(Config{Conn: conn.DefaultConfig(), EpochFrames: 1000, RotateInterval: 100_000_000, // 100 ms
+		OnRotate: func(paths []string) { reported += len(paths) }}, bus.New(p))
+	e.RotateNow()
+	if err := e.Run(context.Background(), &synSource{n: 50000}); err != nil { // 500 ms of traffic
+		t.Fatal(err)
+	}
+	// One for RotateNow, then one per 100 ms boundary crossed (4 or 5).
+	if len(p.rotations) < 5 || reported != len(p.rotations) {
+		t.Fatalf("rotations at %v, reported %d", p.rotations, reported)
+	}
+	for _, ts := range p.rotations[1:] {
+		if ts%100_000_000 != 0 {
+			t.Errorf("interval rotation at %d, not on a boundary", ts)
+		}
+	}
+}
