@@ -27,7 +27,8 @@ func TestLiveMatchesOffline(t *testing.T) {
 	liveDir := t.TempDir()
 	stopDump := livetest.Tcpdump(t, p.NsA, p.IfA, "")
 	sensor := exec.Command("ip", "netns", "exec", p.NsA, bin, "-i", p.IfA, "-o", liveDir, "-q",
-		"--metrics", "127.0.0.1:19911") // inside the test's own namespace: no clash
+		"--metrics", "127.0.0.1:19911", // inside the test's own namespace: no clash
+		"--stats-interval", "200ms")
 
 	var stderr strings.Builder
 	sensor.Stderr = &stderr
@@ -69,6 +70,15 @@ func TestLiveMatchesOffline(t *testing.T) {
 	if !strings.Contains(string(liveLog), "\n#close\t") {
 		t.Error("conn.log not closed after SIGTERM")
 	}
+	for _, name := range []string{"stats.log", "capture_loss.log"} {
+		b, err := os.ReadFile(filepath.Join(liveDir, name))
+		if err != nil || len(dataLines(b)) == 0 {
+			t.Errorf("%s: no records (%v)", name, err)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(liveDir, "stats.log")); !hasPositive(b, 3) {
+		t.Errorf("stats.log never counts a processed packet:\n%s", b)
+	}
 	offline := analyze(t, "-r", pcap)
 	// Same connections with the same state, history and counts. uids and
 	// the end-of-capture instant may differ: compare the rest.
@@ -91,4 +101,15 @@ func TestLiveMatchesOffline(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("live and offline differ:\nlive:\n%s\noffline:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// hasPositive reports whether some record's field col (0-based) is > 0.
+func hasPositive(log []byte, col int) bool {
+	for _, l := range dataLines(log) {
+		f := strings.Split(l, "\t")
+		if len(f) > col && f[col] != "0" && f[col] != "-" {
+			return true
+		}
+	}
+	return false
 }

@@ -27,7 +27,9 @@ import (
 	"github.com/weirnet/weir/internal/config"
 	"github.com/weirnet/weir/internal/metrics"
 	"github.com/weirnet/weir/logs"
+	"github.com/weirnet/weir/plugins/capturelosslog"
 	"github.com/weirnet/weir/plugins/host"
+	"github.com/weirnet/weir/plugins/statslog"
 	"github.com/weirnet/weir/sources"
 	"github.com/weirnet/weir/sources/afpacket"
 	"github.com/weirnet/weir/sources/bpf"
@@ -74,6 +76,7 @@ type options struct {
 	quiet     bool
 	rotate    time.Duration
 	metrics   string
+	statsIvl  time.Duration
 	cpuProf   string
 	memProf   string
 }
@@ -118,6 +121,7 @@ func run(args []string, stderr io.Writer) int {
 	fs.BoolVar(&o.isoTime, "iso-time", false, "JSON logs: write ts as ISO 8601 instead of epoch seconds")
 	fs.StringVar(&o.cfgPath, "c", "", "read configuration from `weir.toml`")
 	fs.BoolVar(&o.quiet, "q", false, "no progress bar and no summary")
+	fs.DurationVar(&o.statsIvl, "stats-interval", 5*time.Minute, "live capture: write stats.log and capture_loss.log every `INTERVAL`")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9911) at /metrics")
 	fs.DurationVar(&o.rotate, "rotate", 0, "rotate logs every `INTERVAL` of network time (e.g. 1h), Zeek-style file names")
 	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile to `FILE` (for performance work)")
@@ -263,6 +267,14 @@ func replay(o options, stderr io.Writer) error {
 		}
 		defer lm.Close()
 		ecfg.Live = true
+		ecfg.StatsInterval = int64(o.statsIvl)
+		ecfg.CaptureStats = func() (recv, drops uint64) {
+			for _, cs := range lm.CaptureStats() {
+				recv += cs.Received
+				drops += cs.Dropped
+			}
+			return recv, drops
+		}
 		if o.user != "" {
 			if err := afpacket.DropPrivileges(o.user, true); err != nil {
 				return fmt.Errorf("drop privileges to %s: %w", o.user, err)
@@ -296,6 +308,10 @@ func replay(o options, stderr io.Writer) error {
 		}
 	}
 	plugins := builtinPlugins(logOpts, outOfProc)
+	if lm != nil {
+		peer, _ := os.Hostname()
+		plugins = append(plugins, statslog.New(logOpts, peer), capturelosslog.New(logOpts, peer))
+	}
 	for _, p := range launched {
 		plugins = append(plugins, p)
 	}

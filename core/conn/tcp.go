@@ -434,12 +434,23 @@ func (t *Tracker) ackReceived(c *Conn, e *endpoint, eIsOrig bool, seq uint64, ts
 		a.ts = ts
 		d = &a.deliv[dir(eIsOrig)]
 	}
+	active := isClean(e) && isClean(peer)
+	gap := false
 	r.trimTo(seq, c.isPartial, keep, &t.lim, d, func(n uint64) {
-		if isClean(e) && isClean(peer) {
+		if active {
 			c.scaledHistory(c.letter(eIsOrig, 'G'), &e.gapCnt, &e.gapThresh)
 			c.missedBytes += n
+			gap = true
 		}
 	})
+	// Capture-loss accounting as Zeek's: acks on established connections,
+	// and those that revealed data never seen.
+	if active {
+		t.acks.Add(1)
+		if gap {
+			t.gaps.Add(1)
+		}
+	}
 }
 
 func (t *Tracker) updateStateMachine(c *Conn, e, peer *endpoint, baseSeq, ackSeq uint32, n int, deltaLast int32,

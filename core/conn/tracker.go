@@ -48,6 +48,8 @@ type Tracker struct {
 	analyzers []analyzer.Analyzer
 	lim       limits
 	live      atomic.Int64 // live connections, readable from other goroutines (metrics)
+	acks      atomic.Uint64
+	gaps      atomic.Uint64
 	heldTotal int64
 }
 
@@ -94,6 +96,11 @@ func (t *Tracker) Stats() Stats {
 	s.Live = len(t.conns)
 	return s
 }
+
+// AckGaps returns how many acknowledgements were seen on established TCP
+// connections and how many of them revealed missing data (Zeek's
+// capture-loss measure). Safe from any goroutine.
+func (t *Tracker) AckGaps() (acks, gaps uint64) { return t.acks.Load(), t.gaps.Load() }
 
 // LiveConns is the number of live connections; unlike the rest of the
 // tracker it may be read from any goroutine.

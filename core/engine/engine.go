@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,13 @@ type Config struct {
 	// OnRotate is called with the rotated files (e.g. to run a shipper).
 	RotateInterval int64
 	OnRotate       func(paths []string)
+	// StatsInterval publishes a Stats event (stats.log, capture_loss.log)
+	// every so much network time (ns; 0: never). Its counters depend on
+	// timing, so it is meant for live sensors, not reproducible replays.
+	// CaptureStats, if set, reports the live sources' received and
+	// kernel-dropped frames.
+	StatsInterval int64
+	CaptureStats  func() (received, dropped uint64)
 
 	Decode decode.Config
 	Conn   conn.Config
@@ -286,6 +294,9 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		srcErr     error
 		first      = true
 		epochTS    int64 // network time of the last epoch end
+		bytesIn    uint64
+		nextStats  int64
+		prevStats  statsMark
 		frameNo    uint64
 		weirdNames [32]string
 	)
@@ -312,6 +323,19 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		}
 	}
 
+	// maybeStats publishes a Stats event when network time crosses the
+	// next stats boundary (live sensors).
+	maybeStats := func() {
+		if e.cfg.StatsInterval <= 0 || now < nextStats {
+			return
+		}
+		if nextStats != 0 {
+			dispEvents = append(dispEvents, e.statsEvent(now, &prevStats, frameNo, bytesIn))
+		} else {
+			prevStats.TS = now
+		}
+		nextStats = now - now%e.cfg.StatsInterval + e.cfg.StatsInterval
+	}
 	var p2 decode.Packet
 	tunnels := newTunnelTable(e.cfg.Conn.UIDSeed)
 	dispatch := func(p *decode.Packet, parent string) {
@@ -357,6 +381,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 				if f.TS > now {
 					now = f.TS
 				}
+				maybeStats()
 				inEpoch = 0
 				epochTS = now
 				endEpoch(false)
@@ -385,6 +410,8 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		if f.TS > now {
 			now = f.TS
 		}
+		bytesIn += uint64(f.WireLen)
+		maybeStats()
 		p.TS, p.Link, p.Data, p.WireLen, p.Iface = f.TS, f.Link, f.Data, f.WireLen, f.Iface
 		dec.Decode(&p)
 		// A frame may carry tunnels: the outer packet, then each inner one.
@@ -481,6 +508,37 @@ func sortEvents(evs []event.Event) {
 		}
 		return 0
 	})
+}
+
+// statsMark is where the previous Stats interval ended.
+type statsMark struct {
+	TS                                             int64
+	frames, bytes, recv, drops, events, acks, gaps uint64
+}
+
+// statsEvent reports the interval since prev and moves prev to now.
+func (e *Engine) statsEvent(now int64, prev *statsMark, frames, bytes uint64) event.Event {
+	var recv, drops uint64
+	if e.cfg.CaptureStats != nil {
+		recv, drops = e.cfg.CaptureStats()
+	}
+	var acks, gaps uint64
+	var live int64
+	if tp := e.trackers.Load(); tp != nil {
+		for _, t := range *tp {
+			a, g := t.AckGaps()
+			acks, gaps = acks+a, gaps+g
+			live += t.LiveConns()
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	events := e.events.Load()
+	st := &event.Stats{TS: now, Delta: now - prev.TS, Pkts: frames - prev.frames, Bytes: bytes - prev.bytes,
+		KernelRecv: recv - prev.recv, KernelDrops: drops - prev.drops, Events: events - prev.events,
+		LiveConns: live, MemMB: ms.HeapInuse >> 20, Acks: acks - prev.acks, Gaps: gaps - prev.gaps}
+	*prev = statsMark{TS: now, frames: frames, bytes: bytes, recv: recv, drops: drops, events: events, acks: acks, gaps: gaps}
+	return event.Event{Kind: event.KindStats, Time: now, Seq: frames<<6 | 62, Stats: st}
 }
 
 // packetWeird is a weird not tied to a connection (a malformed packet).

@@ -20,11 +20,12 @@ const (
 	KindDNSMessage
 	KindStreamData
 	KindDatagram
+	KindStats
 )
 
 var kindNames = [...]string{KindConnStart: "ConnStart", KindConnEnd: "ConnEnd", KindWeird: "Weird",
 	KindHTTPTransaction: "HTTPTransaction", KindSSHHandshake: "SSHHandshake", KindTLSHandshake: "TLSHandshake",
-	KindDNSMessage: "DNSMessage", KindStreamData: "StreamData", KindDatagram: "Datagram"}
+	KindDNSMessage: "DNSMessage", KindStreamData: "StreamData", KindDatagram: "Datagram", KindStats: "Stats"}
 
 // Kinds lists every kind, in numeric order.
 func Kinds() []Kind {
@@ -100,6 +101,21 @@ type Event struct {
 	TLS   *TLS
 	DNS   *DNS
 	Data  *Data // StreamData and Datagram
+	Stats *Stats
+}
+
+// Stats is a live sensor's periodic report (Zeek's stats.log and
+// capture_loss.log): counts over the interval that ends at TS.
+type Stats struct {
+	TS, Delta   int64  // end of the interval and its length (ns)
+	Pkts        uint64 // frames processed
+	Bytes       uint64 // bytes on the wire of those frames
+	KernelRecv  uint64 // frames the capture sources received (live)
+	KernelDrops uint64 // frames the kernel dropped (live)
+	Events      uint64 // events published
+	LiveConns   int64  // connections tracked at TS
+	MemMB       uint64 // heap in use, MiB
+	Acks, Gaps  uint64 // TCP acks on established connections, and those that revealed missing data
 }
 
 // Data is raw payload for plugins that analyze their own protocol:

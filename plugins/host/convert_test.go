@@ -55,9 +55,13 @@ func TestConvertCoversCoreEvent(t *testing.T) {
 		{event.KindSSHHandshake, "SSH"}, {event.KindTLSHandshake, "TLS"}, {event.KindDNSMessage, "DNS"},
 		{event.KindStreamData, "Data"},
 	}
+	// Payloads that stay in the core process: the sensor's own Stats
+	// reports feed the built-in stats and capture_loss logs and are not
+	// part of the plugin protocol (yet).
+	inProcessOnly := []string{"Stats"}
 	// Every payload field of event.Event is listed.
-	if n := reflect.TypeOf(event.Event{}).NumField() - 4; n != len(payloads) {
-		t.Fatalf("core/event.Event has %d payloads, the test knows %d", n, len(payloads))
+	if n := reflect.TypeOf(event.Event{}).NumField() - 4; n != len(payloads)+len(inProcessOnly) {
+		t.Fatalf("core/event.Event has %d payloads, the test knows %d", n, len(payloads)+len(inProcessOnly))
 	}
 	n := 0
 	for _, p := range payloads {
