@@ -38,6 +38,7 @@ test-short: deps
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	scripts/bench.sh
+	@if [ $$(id -u) -eq 0 ]; then scripts/bench-live.sh; else echo "bench: live capture figure skipped (needs root: sudo scripts/bench-live.sh)"; fi
 
 # Longer fuzzing than the seed runs in `make test`.
 fuzz: deps
