@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/weirnet/weir/logs/schema"
@@ -123,7 +124,15 @@ type Writer struct {
 	openTS int64
 	err    error // sticky I/O error of the current file
 	closed bool
+
+	fileBytes  atomic.Int64 // record bytes (before compression) in the current file
+	totalBytes atomic.Int64 // record bytes written since Create
 }
+
+// Written returns the record bytes (before compression) in the current
+// file and since the writer was created; safe from any goroutine (metrics,
+// size-based rotation).
+func (w *Writer) Written() (file, total int64) { return w.fileBytes.Load(), w.totalBytes.Load() }
 
 // Create opens Dir/<path>.log (plus .gz or .zst) for the log l, truncating
 // an existing file, and writes the TSV header. openTS is the network time in
@@ -364,6 +373,7 @@ func (w *Writer) Rotate(ts int64) (string, error) {
 	}
 	cur, openTS := w.name, w.openTS
 	err := w.closeFile(ts)
+	w.fileBytes.Store(0)
 	var stem []byte
 	stem = append(stem, w.log.Path...)
 	stem = append(stem, '.')
@@ -434,6 +444,8 @@ func (w *Writer) End() error {
 		}
 		w.buf = append(w.buf, '\n')
 	}
+	w.fileBytes.Add(int64(len(w.buf) - w.rec))
+	w.totalBytes.Add(int64(len(w.buf) - w.rec))
 	if len(w.buf) >= w.limit {
 		w.handoff(false)
 		if w.opts.sync {

@@ -42,7 +42,8 @@ func TestLiveMatchesOffline(t *testing.T) {
 	m := livetest.MustIn(t, p.NsA, "curl", "-sS", "http://127.0.0.1:19911/metrics")
 	for _, want := range []string{`weir_interface_received_frames_total{interface="` + p.IfA + `"}`,
 		`weir_interface_kernel_dropped_frames_total{interface="` + p.IfA + `"} 0`, "weir_connections_live ",
-		`weir_plugin_delivered_events_total{plugin="conn"}`, "weir_frames_total "} {
+		`weir_plugin_delivered_events_total{plugin="conn"}`, "weir_frames_total ",
+		`weir_log_bytes_written_total{plugin="conn"}`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s:\n%s", want, m)
 		}

@@ -317,6 +317,7 @@ func replay(o options, stderr io.Writer) error {
 	}
 	ecfg.Conn.Taps = append(ecfg.Conn.Taps, host.Taps(launched...)...)
 	ecfg.RotateInterval = int64(cfg.Output.RotateInterval.Duration)
+	ecfg.RotateSize = cfg.Output.RotateSize
 	ecfg.OnRotate = postRotate(cfg.Output.PostRotate, stderr) // interval or SIGHUP
 	b := bus.New(plugins...)
 	if lm != nil {
@@ -506,6 +507,7 @@ func postRotate(cmd []string, stderr io.Writer) func([]string) {
 // metricSources connects the metrics endpoint to the running pipeline.
 func metricSources(eng *engine.Engine, lm *live.Merger, plugins []*host.Plugin, b *bus.Bus) metrics.Sources {
 	src := metrics.Sources{
+		LogBytes: b.LogBytes,
 		Frames: func() (uint64, uint64, uint64) {
 			s := eng.Snapshot()
 			return s.Frames, s.Filtered, s.Events

@@ -74,3 +74,27 @@ func TestRotation(t *testing.T) {
 		t.Errorf("%d records over the rotated files, want %d", lines, want)
 	}
 }
+
+// rotate_size starts a new file once a log holds that many bytes.
+func TestRotationBySize(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "weir.toml")
+	os.WriteFile(cfg, []byte("[output]\nrotate_size = 300\n"), 0o644)
+	pcap := filepath.Join(pcapDir, "real_dns_basic.pcap")
+	dir := t.TempDir()
+	if code, stderr := runCLI(t, "-c", cfg, "-r", pcap, "-o", dir, "-q"); code != 0 {
+		t.Fatal(stderr)
+	}
+	rotated, _ := filepath.Glob(filepath.Join(dir, "dns.*.log"))
+	if len(rotated) == 0 {
+		t.Fatalf("no dns log rotated by size")
+	}
+	var lines int
+	for _, f := range append(rotated, filepath.Join(dir, "dns.log")) {
+		b, _ := os.ReadFile(f)
+		lines += len(dataLines(b))
+	}
+	whole := analyze(t, "-r", pcap)
+	if want := len(dataLines(whole["dns.log"])); lines != want {
+		t.Errorf("%d dns records over %d files, want %d", lines, len(rotated)+1, want)
+	}
+}

@@ -177,6 +177,50 @@ func (b *Bus) Rotate(ts int64) ([]string, error) {
 	return paths, errors.Join(errs...)
 }
 
+// Sizer is implemented by plugins that write files: the record bytes in
+// the current file and written in all. Safe to call from any goroutine.
+type Sizer interface {
+	LogBytes() (file, total int64)
+}
+
+// RotateLarger rotates the files of plugins whose current file holds at
+// least limit bytes (size-based rotation).
+func (b *Bus) RotateLarger(limit int64, ts int64) ([]string, error) {
+	var paths []string
+	var errs []error
+	for i := range b.subs {
+		s := &b.subs[i]
+		sz, ok := s.p.(Sizer)
+		r, ok2 := s.p.(Rotator)
+		if !ok || !ok2 || s.failed.Load() {
+			continue
+		}
+		if f, _ := sz.LogBytes(); f < limit {
+			continue
+		}
+		p, err := r.Rotate(ts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("plugin %s: rotate: %w", s.p.Name(), err))
+		}
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, errors.Join(errs...)
+}
+
+// LogBytes returns, per plugin that writes files, the record bytes written;
+// safe from any goroutine.
+func (b *Bus) LogBytes() map[string]int64 {
+	m := make(map[string]int64)
+	for i := range b.subs {
+		if sz, ok := b.subs[i].p.(Sizer); ok {
+			_, m[b.subs[i].p.Name()] = sz.LogBytes()
+		}
+	}
+	return m
+}
+
 // Close closes every plugin, returning all errors.
 func (b *Bus) Close(ts int64) error {
 	var errs []error

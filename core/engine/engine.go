@@ -51,6 +51,9 @@ type Config struct {
 	// OnRotate is called with the rotated files (e.g. to run a shipper).
 	RotateInterval int64
 	OnRotate       func(paths []string)
+	// RotateSize rotates a log once its current file holds this many
+	// bytes of records (before compression; 0: never).
+	RotateSize int64
 	// StatsInterval publishes a Stats event (stats.log, capture_loss.log)
 	// every so much network time (ns; 0: never). Its counters depend on
 	// timing, so it is meant for live sensors, not reproducible replays.
@@ -220,6 +223,13 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 				}
 				if err == nil && e.cfg.RotateInterval > 0 && !final {
 					err = e.maybeRotate(r.ts)
+				}
+				if err == nil && !final && e.cfg.RotateSize > 0 {
+					var paths []string
+					paths, err = e.bus.RotateLarger(e.cfg.RotateSize, r.ts)
+					if len(paths) > 0 && e.cfg.OnRotate != nil {
+						e.cfg.OnRotate(paths)
+					}
 				}
 				if err == nil && !final && e.rotNow.Swap(false) {
 					var paths []string

@@ -102,6 +102,7 @@ type Output struct {
 	// times. PostRotate runs a command for each rotated file (its path is
 	// the last argument), as a hook for shippers.
 	RotateInterval Duration `toml:"rotate_interval"`
+	RotateSize     int64    `toml:"rotate_size"` // bytes of records per file; 0: no size limit
 	PostRotate     []string `toml:"post_rotate"`
 }
 

@@ -37,6 +37,7 @@ type Sources struct {
 	LiveConns  func() int64
 	Interfaces func() []Interface
 	Plugins    func() []Plugin
+	LogBytes   func() map[string]int64 // record bytes written, per log plugin
 }
 
 type collector struct {
@@ -44,6 +45,7 @@ type collector struct {
 	frames, filtered, events, conns                           *prometheus.Desc
 	ifRecv, ifDrop, ifIfDrop, ifReopen, ifDown                *prometheus.Desc
 	plDelivered, plDropped, plPending, plRestarts, plDisabled *prometheus.Desc
+	logBytes                                                  *prometheus.Desc
 }
 
 func newCollector(src Sources) *collector {
@@ -66,12 +68,13 @@ func newCollector(src Sources) *collector {
 		plPending:   d("plugin_queue_events", "Events sent or queued to a plugin, not yet acknowledged.", "plugin"),
 		plRestarts:  d("plugin_restarts_total", "Plugin process restarts after failures.", "plugin"),
 		plDisabled:  d("plugin_disabled", "1 when a plugin was disabled after repeated failures.", "plugin"),
+		logBytes:    d("log_bytes_written_total", "Bytes of log records written (before compression).", "plugin"),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.frames, c.filtered, c.events, c.conns, c.ifRecv, c.ifDrop, c.ifIfDrop,
-		c.ifReopen, c.ifDown, c.plDelivered, c.plDropped, c.plPending, c.plRestarts, c.plDisabled} {
+		c.ifReopen, c.ifDown, c.plDelivered, c.plDropped, c.plPending, c.plRestarts, c.plDisabled, c.logBytes} {
 		ch <- d
 	}
 }
@@ -106,6 +109,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			cm(c.ifIfDrop, float64(i.IfDropped), i.Name)
 			cm(c.ifReopen, float64(i.Reopens), i.Name)
 			gm(c.ifDown, b2f(i.Down), i.Name)
+		}
+	}
+	if f := c.src.LogBytes; f != nil {
+		for name, n := range f() {
+			cm(c.logBytes, float64(n), name)
 		}
 	}
 	if f := c.src.Plugins; f != nil {

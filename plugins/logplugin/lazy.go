@@ -80,3 +80,12 @@ func (l *Lazy) LogWriters() []*logs.Writer {
 	}
 	return []*logs.Writer{l.W}
 }
+
+// LogBytes returns the record bytes in the current file and written in
+// all; safe from any goroutine.
+func (l *Lazy) LogBytes() (file, total int64) {
+	if w := l.W; w != nil {
+		return w.Written()
+	}
+	return 0, 0
+}
