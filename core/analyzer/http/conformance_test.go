@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/weirnet/weir/core/analyzer/internal/antest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,10 +38,10 @@ func TestZeekConformance(t *testing.T) {
 				t.Skip(why)
 			}
 			want := readZeekLog(t, ref)
-			conns := feedPcap(t, filepath.Join(dir, "trace.pcap"), httpFactory(t, a))
+			conns := antest.FeedPcap(t, filepath.Join(dir, "trace.pcap"), newRecSink, httpFactory(t, a))
 			var got []map[string]string
 			for _, c := range conns {
-				for _, ev := range c.sink.events {
+				for _, ev := range c.Sink.events {
 					if ev.Kind == event.KindHTTPTransaction {
 						got = append(got, zeekFields(ev.HTTP))
 					}

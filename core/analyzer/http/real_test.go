@@ -1,6 +1,7 @@
 package http
 
 import (
+	"github.com/weirnet/weir/core/analyzer/internal/antest"
 	"slices"
 	"testing"
 
@@ -33,14 +34,14 @@ func TestRealCaptures(t *testing.T) {
 		},
 	} {
 		var got []string
-		for _, c := range feedPcap(t, "../../../testdata/pcaps/"+file, httpFactory(t, a)) {
-			for _, ev := range c.sink.events {
+		for _, c := range antest.FeedPcap(t, "../../../testdata/pcaps/"+file, newRecSink, httpFactory(t, a)) {
+			for _, ev := range c.Sink.events {
 				if ev.Kind == event.KindHTTPTransaction {
 					got = append(got, logLine(ev.HTTP))
 				}
 			}
-			if len(c.sink.weirds) > 0 || len(c.sink.violations) > 0 {
-				t.Errorf("%s: weirds %q violations %q", file, c.sink.weirds, c.sink.violations)
+			if len(c.Sink.weirds) > 0 || len(c.Sink.violations) > 0 {
+				t.Errorf("%s: weirds %q violations %q", file, c.Sink.weirds, c.Sink.violations)
 			}
 		}
 		if !slices.Equal(got, want) {

@@ -1,6 +1,7 @@
 package ssh
 
 import (
+	"github.com/weirnet/weir/core/analyzer/internal/antest"
 	"slices"
 	"testing"
 
@@ -32,18 +33,18 @@ func TestRealCaptures(t *testing.T) {
 			"2 F 1 - " + banner + " " + banner + " " + algs + " " + key,
 		},
 	} {
-		conns := feedPcap(t, "../../../testdata/pcaps/"+file, func(c *analyzer.Conn, _ bool, _ []byte) analyzer.Session {
+		conns := antest.FeedPcap(t, "../../../testdata/pcaps/"+file, newRecSink, func(c *analyzer.Conn, _ bool, _ []byte) analyzer.Session {
 			return a.NewSession(c)
 		})
 		var got []string
 		for _, c := range conns {
-			for _, ev := range c.sink.events {
+			for _, ev := range c.Sink.events {
 				if ev.Kind == event.KindSSHHandshake {
 					got = append(got, rec(ev.SSH))
 				}
 			}
-			if len(c.sink.violations) > 0 || c.sink.confirms != 1 {
-				t.Errorf("%s: violations %q confirms %d", file, c.sink.violations, c.sink.confirms)
+			if len(c.Sink.violations) > 0 || c.Sink.confirms != 1 {
+				t.Errorf("%s: violations %q confirms %d", file, c.Sink.violations, c.Sink.confirms)
 			}
 		}
 		if !slices.Equal(got, want) {
@@ -51,3 +52,5 @@ func TestRealCaptures(t *testing.T) {
 		}
 	}
 }
+
+func newRecSink() *recSink { return &recSink{} }

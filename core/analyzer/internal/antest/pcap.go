@@ -1,10 +1,11 @@
-package http
+package antest
 
 import (
 	"errors"
 	"io"
 	"net/netip"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/weirnet/weir/core/analyzer"
@@ -14,19 +15,19 @@ import (
 	"github.com/weirnet/weir/sources/file"
 )
 
-// This file is a test-only stand-in for the connection tracker: it reads a
+// FeedPcap is a test-only stand-in for the connection tracker: it reads a
 // capture, reassembles each TCP connection in the simplest way that is
 // right for clean captures (in-order delivery, retransmissions trimmed,
 // out-of-order segments held until the hole fills, FIN and RST passed on),
 // and drives one analyzer session per connection. Like Zeek's HTTP
 // analyzer, it ignores connections whose SYN was not captured.
 
-type pcapConn struct {
-	id      event.ConnID
+type PcapConn[S analyzer.Sink] struct {
+	ID      event.ConnID
 	origKey netip.AddrPort
 	dirs    [2]pcapDir
 	sess    analyzer.Session
-	sink    *recSink
+	Sink    S
 	started bool // session created (first payload seen)
 	partial bool // no SYN seen: not analyzed
 	ended   bool
@@ -51,13 +52,14 @@ func mkKey(src, dst netip.AddrPort) flowKey {
 	return flowKey{dst, src}
 }
 
-// sessionFactory starts a session for a connection whose first payload is
+// SessionFactory starts a session for a connection whose first payload is
 // first (from the originator when isOrig); nil means not this protocol.
-type sessionFactory func(c *analyzer.Conn, isOrig bool, first []byte) analyzer.Session
+type SessionFactory func(c *analyzer.Conn, isOrig bool, first []byte) analyzer.Session
 
-// feedPcap runs every TCP connection of the capture through sessions made
-// by mk and returns what their sinks collected, in connection start order.
-func feedPcap(t testing.TB, path string, mk sessionFactory) []*pcapConn {
+// FeedPcap runs every TCP connection of the capture through sessions made
+// by mk, each reporting to a sink from newSink, and returns the connections
+// in start order.
+func FeedPcap[S analyzer.Sink](t testing.TB, path string, newSink func() S, mk SessionFactory) []*PcapConn[S] {
 	t.Helper()
 	src, err := file.Open(path)
 	if err != nil {
@@ -65,8 +67,8 @@ func feedPcap(t testing.TB, path string, mk sessionFactory) []*pcapConn {
 	}
 	defer src.Close()
 	dec := decode.NewDecoder(decode.Config{})
-	conns := map[flowKey]*pcapConn{}
-	var order []*pcapConn
+	conns := map[flowKey]*PcapConn[S]{}
+	var order []*PcapConn[S]
 	var frame sources.Frame
 	var pkt, inner decode.Packet
 	var lastTS int64
@@ -88,8 +90,8 @@ func feedPcap(t testing.TB, path string, mk sessionFactory) []*pcapConn {
 			continue
 		}
 		lastTS = p.TS
-		s := netip.AddrPortFrom(addr(p.Src), p.SrcPort)
-		d := netip.AddrPortFrom(addr(p.Dst), p.DstPort)
+		s := netip.AddrPortFrom(pcapAddr(p.Src), p.SrcPort)
+		d := netip.AddrPortFrom(pcapAddr(p.Dst), p.DstPort)
 		k := mkKey(s, d)
 		c := conns[k]
 		syn := p.TCPFlags&decode.SYN != 0
@@ -97,13 +99,13 @@ func feedPcap(t testing.TB, path string, mk sessionFactory) []*pcapConn {
 			c = nil // port reuse
 		}
 		if c == nil {
-			c = &pcapConn{first: p.TS, sink: &recSink{}}
+			c = &PcapConn[S]{first: p.TS, Sink: newSink()}
 			orig, resp := s, d
 			if syn && p.TCPFlags&decode.ACK != 0 {
 				orig, resp = d, s // SYN-ACK first: the other side opened
 			}
 			c.origKey = orig
-			c.id = event.ConnID{OrigH: orig.Addr(), OrigP: orig.Port(), RespH: resp.Addr(), RespP: resp.Port(), Proto: event.TransportTCP}
+			c.ID = event.ConnID{OrigH: orig.Addr(), OrigP: orig.Port(), RespH: resp.Addr(), RespP: resp.Port(), Proto: event.TransportTCP}
 			c.partial = !syn
 			conns[k] = c
 			order = append(order, c)
@@ -139,7 +141,7 @@ func feedPcap(t testing.TB, path string, mk sessionFactory) []*pcapConn {
 		if len(payload) > 0 {
 			if !c.started {
 				c.started = true
-				conn := analyzer.NewConn("C"+itoa(len(order)), c.id, c.first, "test", c.sink)
+				conn := analyzer.NewConn("C"+strconv.Itoa(len(order)), c.ID, c.first, "test", c.Sink)
 				c.sess = mk(conn, isOrig, payload)
 			}
 			c.deliver(di, isOrig, seq, payload, p.TS)
@@ -154,9 +156,9 @@ func feedPcap(t testing.TB, path string, mk sessionFactory) []*pcapConn {
 	return order
 }
 
-func addr(a [16]byte) netip.Addr { return netip.AddrFrom16(a).Unmap() }
+func pcapAddr(a [16]byte) netip.Addr { return netip.AddrFrom16(a).Unmap() }
 
-func (c *pcapConn) deliver(di *pcapDir, isOrig bool, seq uint32, b []byte, ts int64) {
+func (c *PcapConn[S]) deliver(di *pcapDir, isOrig bool, seq uint32, b []byte, ts int64) {
 	if c.sess == nil {
 		return
 	}
@@ -194,23 +196,12 @@ func (c *pcapConn) deliver(di *pcapDir, isOrig bool, seq uint32, b []byte, ts in
 	}
 }
 
-func (c *pcapConn) checkEOF(di *pcapDir, isOrig bool, ts int64) {
+func (c *PcapConn[S]) checkEOF(di *pcapDir, isOrig bool, ts int64) {
 	if c.sess == nil || !di.fin || di.eofSent || di.next != di.finSeq {
 		return
 	}
 	di.eofSent = true
 	if e, ok := c.sess.(interface{ EndOfStream(int64, bool) }); ok {
 		e.EndOfStream(ts, isOrig)
-	}
-}
-
-// httpFactory starts an HTTP session where the core would: on a port hint
-// or when Detect recognises the first payload.
-func httpFactory(t testing.TB, a *Analyzer) sessionFactory {
-	return func(c *analyzer.Conn, isOrig bool, first []byte) analyzer.Session {
-		if slices.Contains(a.Ports(), c.ID.RespP) || a.Detect(isOrig, first) != analyzer.NoMatch {
-			return a.NewSession(c)
-		}
-		return nil
 	}
 }
