@@ -15,7 +15,17 @@ import (
 // kernel offers it, libpcap otherwise ("any", other platforms). The filter
 // runs in the kernel. The sources are merged by time within a bounded
 // reordering window.
-func openLive(ifaces []string, filter string, promisc, dedup bool, stderr io.Writer) (*live.Merger, error) {
+// liveOptions are the capture settings of -i.
+type liveOptions struct {
+	filter      string
+	promisc     bool
+	dedup       bool
+	snaplen     int    // 0: the source's default
+	fanoutGroup uint16 // 0: no fanout; else a PACKET_FANOUT hash group shared with other weir processes
+}
+
+func openLive(ifaces []string, lo liveOptions, stderr io.Writer) (*live.Merger, error) {
+	filter, promisc, dedup := lo.filter, lo.promisc, lo.dedup
 	var ws []live.Waiter
 	closeAll := func() {
 		for _, w := range ws {
@@ -26,15 +36,19 @@ func openLive(ifaces []string, filter string, promisc, dedup bool, stderr io.Wri
 		var w live.Waiter
 		var afErr error
 		if name != "any" {
-			s, err := afpacket.Open(afpacket.Config{Iface: name, IfaceID: i, Promisc: promisc, Filter: filter, Reopen: true,
-				OnEvent: func(ev afpacket.Event) { fmt.Fprintf(stderr, "analyzer: %v\n", ev) }})
+			ac := afpacket.Config{Iface: name, IfaceID: i, Promisc: promisc, Filter: filter, Reopen: true, Snaplen: lo.snaplen,
+				OnEvent: func(ev afpacket.Event) { fmt.Fprintf(stderr, "analyzer: %v\n", ev) }}
+			if lo.fanoutGroup != 0 {
+				ac.Fanout, ac.FanoutGroup = afpacket.FanoutHash, lo.fanoutGroup
+			}
+			s, err := afpacket.Open(ac)
 			if err == nil {
 				w = s
 			}
 			afErr = err
 		}
 		if w == nil {
-			s, err := pcaplive.Open(pcaplive.Config{Iface: name, IfaceID: i, Promisc: promisc, Filter: filter})
+			s, err := pcaplive.Open(pcaplive.Config{Iface: name, IfaceID: i, Promisc: promisc, Filter: filter, Snaplen: lo.snaplen})
 			if err != nil {
 				closeAll()
 				if afErr != nil {

@@ -77,6 +77,8 @@ type options struct {
 	rotate    time.Duration
 	metrics   string
 	statsIvl  time.Duration
+	snaplen   int
+	fanout    uint
 	cpuProf   string
 	memProf   string
 }
@@ -121,6 +123,8 @@ func run(args []string, stderr io.Writer) int {
 	fs.BoolVar(&o.isoTime, "iso-time", false, "JSON logs: write ts as ISO 8601 instead of epoch seconds")
 	fs.StringVar(&o.cfgPath, "c", "", "read configuration from `weir.toml`")
 	fs.BoolVar(&o.quiet, "q", false, "no progress bar and no summary")
+	fs.IntVar(&o.snaplen, "snaplen", 0, "live capture: bytes kept per frame (default: whole frames)")
+	fs.UintVar(&o.fanout, "fanout", 0, "live capture: join PACKET_FANOUT hash group `ID` (1-65535) to share a link between several weir processes")
 	fs.DurationVar(&o.statsIvl, "stats-interval", 5*time.Minute, "live capture: write stats.log and capture_loss.log every `INTERVAL`")
 	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9911) at /metrics")
 	fs.DurationVar(&o.rotate, "rotate", 0, "rotate logs every `INTERVAL` of network time (e.g. 1h), Zeek-style file names")
@@ -262,7 +266,12 @@ func replay(o options, stderr io.Writer) error {
 
 	var lm *live.Merger
 	if len(o.ifaces) > 0 {
-		if lm, err = openLive(o.ifaces, cfg.Engine.Filter, !o.noPromisc, o.dedup, stderr); err != nil {
+		if o.fanout > 65535 {
+			return fmt.Errorf("--fanout %d: a group id is 1 to 65535", o.fanout)
+		}
+		lo := liveOptions{filter: cfg.Engine.Filter, promisc: !o.noPromisc, dedup: o.dedup, snaplen: o.snaplen,
+			fanoutGroup: uint16(o.fanout)}
+		if lm, err = openLive(o.ifaces, lo, stderr); err != nil {
 			return err
 		}
 		defer lm.Close()
