@@ -41,7 +41,7 @@ var commands = [...]struct {
 }
 
 func parseCommand(line []byte) command {
-	line = bytes.TrimLeft(line, " \t")
+	line = bytes.TrimLeft(line, " 	")
 	word, _, _ := bytes.Cut(line, []byte(" "))
 	for _, c := range commands {
 		if bytes.EqualFold(word, []byte(c.word)) {
@@ -54,28 +54,7 @@ func parseCommand(line []byte) command {
 // parseReply returns the code of a reply line and whether it opens a
 // multi-line reply ("211-"). ok is false if the line is not a reply.
 func parseReply(line []byte) (code int, more, ok bool) {
-	if len(line) < 3 {
-		return 0, false, false
-	}
-	for _, c := range line[:3] {
-		if c < '0' || c > '9' {
-			return 0, false, false
-		}
-		code = code*10 + int(c-'0')
-	}
-	if code < 100 || code > 659 {
-		return 0, false, false
-	}
-	if len(line) == 3 {
-		return code, false, true
-	}
-	switch line[3] {
-	case '-':
-		return code, true, true
-	case ' ', '\t', '\r':
-		return code, false, true
-	}
-	return 0, false, false
+	return linebuf.ReplyCode(line, 659)
 }
 
 type session struct {

@@ -86,3 +86,32 @@ func (r *Reader) Reset() {
 	r.buf = r.buf[:0]
 	r.long = false
 }
+
+// ReplyCode parses a numeric reply line of SMTP or FTP ("250 ok", or
+// "211-" opening a multi-line reply): the code, whether more lines of the
+// reply follow, and whether the line is a reply at all. Codes outside 100
+// to max are not replies.
+func ReplyCode(line []byte, max int) (code int, more, ok bool) {
+	if len(line) < 3 {
+		return 0, false, false
+	}
+	for _, c := range line[:3] {
+		if c < '0' || c > '9' {
+			return 0, false, false
+		}
+		code = code*10 + int(c-'0')
+	}
+	if code < 100 || code > max {
+		return 0, false, false
+	}
+	if len(line) == 3 {
+		return code, false, true
+	}
+	switch line[3] {
+	case '-':
+		return code, true, true
+	case ' ', '\t', '\r':
+		return code, false, true
+	}
+	return 0, false, false
+}
