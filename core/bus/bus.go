@@ -160,18 +160,25 @@ type Rotator interface {
 
 // Rotate rotates every plugin's files and returns the rotated paths.
 func (b *Bus) Rotate(ts int64) ([]string, error) {
+	return b.rotate(ts, func(*sub) bool { return true })
+}
+
+// rotate rotates the files of the plugins pick selects.
+func (b *Bus) rotate(ts int64, pick func(*sub) bool) ([]string, error) {
 	var paths []string
 	var errs []error
 	for i := range b.subs {
 		s := &b.subs[i]
-		if r, ok := s.p.(Rotator); ok {
-			p, err := r.Rotate(ts)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("plugin %s: rotate: %w", s.p.Name(), err))
-			}
-			if p != "" {
-				paths = append(paths, p)
-			}
+		r, ok := s.p.(Rotator)
+		if !ok || !pick(s) {
+			continue
+		}
+		p, err := r.Rotate(ts)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("plugin %s: rotate: %w", s.p.Name(), err))
+		}
+		if p != "" {
+			paths = append(paths, p)
 		}
 	}
 	return paths, errors.Join(errs...)
@@ -186,27 +193,14 @@ type Sizer interface {
 // RotateLarger rotates the files of plugins whose current file holds at
 // least limit bytes (size-based rotation).
 func (b *Bus) RotateLarger(limit int64, ts int64) ([]string, error) {
-	var paths []string
-	var errs []error
-	for i := range b.subs {
-		s := &b.subs[i]
+	return b.rotate(ts, func(s *sub) bool {
 		sz, ok := s.p.(Sizer)
-		r, ok2 := s.p.(Rotator)
-		if !ok || !ok2 || s.failed.Load() {
-			continue
+		if !ok || s.failed.Load() {
+			return false
 		}
-		if f, _ := sz.LogBytes(); f < limit {
-			continue
-		}
-		p, err := r.Rotate(ts)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("plugin %s: rotate: %w", s.p.Name(), err))
-		}
-		if p != "" {
-			paths = append(paths, p)
-		}
-	}
-	return paths, errors.Join(errs...)
+		f, _ := sz.LogBytes()
+		return f >= limit
+	})
 }
 
 // LogBytes returns, per plugin that writes files, the record bytes written;

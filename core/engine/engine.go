@@ -167,7 +167,11 @@ func (e *Engine) maybeRotate(ts int64) error {
 		return nil
 	}
 	e.rotSlot = slot
-	paths, err := e.bus.Rotate(slot * e.cfg.RotateInterval)
+	return e.rotated(e.bus.Rotate(slot * e.cfg.RotateInterval))
+}
+
+// rotated hands rotated files to OnRotate.
+func (e *Engine) rotated(paths []string, err error) error {
 	if len(paths) > 0 && e.cfg.OnRotate != nil {
 		e.cfg.OnRotate(paths)
 	}
@@ -225,18 +229,10 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 					err = e.maybeRotate(r.ts)
 				}
 				if err == nil && !final && e.cfg.RotateSize > 0 {
-					var paths []string
-					paths, err = e.bus.RotateLarger(e.cfg.RotateSize, r.ts)
-					if len(paths) > 0 && e.cfg.OnRotate != nil {
-						e.cfg.OnRotate(paths)
-					}
+					err = e.rotated(e.bus.RotateLarger(e.cfg.RotateSize, r.ts))
 				}
 				if err == nil && !final && e.rotNow.Swap(false) {
-					var paths []string
-					paths, err = e.bus.Rotate(r.ts)
-					if len(paths) > 0 && e.cfg.OnRotate != nil {
-						e.cfg.OnRotate(paths)
-					}
+					err = e.rotated(e.bus.Rotate(r.ts))
 				}
 			}
 			if final {
