@@ -15,7 +15,6 @@ import (
 type app struct {
 	t        *Tracker
 	c        *Conn
-	conn     *analyzer.Conn
 	sessions []appSession
 	cands    []candidate
 	detect   [2][]byte // first bytes per direction while detecting (TCP)
@@ -85,6 +84,13 @@ func dir(isOrig bool) int {
 	return 1
 }
 
+func newAppState(t *Tracker, c *Conn) *app {
+	a := &app{t: t, c: c}
+	a.deliv[0] = streamDeliverer{a, true}
+	a.deliv[1] = streamDeliverer{a, false}
+	return a
+}
+
 // newApp starts detection for c, or returns nil when no analyzer applies.
 func (t *Tracker) newApp(c *Conn) *app {
 	var tr analyzer.Transport
@@ -98,21 +104,15 @@ func (t *Tracker) newApp(c *Conn) *app {
 	}
 	_, rp := c.respEP()
 	var a *app
-	mk := func() {
-		if a == nil {
-			a = &app{t: t, c: c}
-			a.deliv[0] = streamDeliverer{a, true}
-			a.deliv[1] = streamDeliverer{a, false}
-			a.conn = analyzer.NewConn(c.uid, c.connID(), c.start, "", (*appSink)(a))
-		}
-	}
 	for i := range t.cfg.Taps {
 		tp := &t.cfg.Taps[i]
 		if tp.Transport&tr == 0 {
 			continue
 		}
 		if slices.Contains(tp.Ports, rp) {
-			mk()
+			if a == nil {
+				a = newAppState(t, c)
+			}
 			a.tap = true
 		}
 	}
@@ -123,7 +123,9 @@ func (t *Tracker) newApp(c *Conn) *app {
 		if hr, ok := an.(analyzer.HandshakeRequirer); ok && hr.RequiresHandshake() && tr == analyzer.TCP && c.isPartial {
 			continue
 		}
-		mk()
+		if a == nil {
+			a = newAppState(t, c)
+		}
 		if slices.Contains(an.Ports(), rp) {
 			a.start(an)
 		} else {
