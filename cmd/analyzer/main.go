@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -172,12 +173,14 @@ func run(args []string, stderr io.Writer) int {
 	return 0
 }
 
-func replay(o options, stderr io.Writer) error {
+// loadConfig reads the configuration file, if any, over the defaults and
+// the command line over both, and checks the result.
+func loadConfig(o options) (config.File, error) {
 	cfg := config.Default()
 	if o.cfgPath != "" {
 		var err error
 		if cfg, err = config.Load(o.cfgPath); err != nil {
-			return err
+			return cfg, err
 		}
 	}
 	if o.out != "" {
@@ -204,7 +207,12 @@ func replay(o options, stderr io.Writer) error {
 	if o.ignoreCk {
 		cfg.Engine.IgnoreChecksums = true
 	}
-	if err := cfg.Validate(); err != nil {
+	return cfg, cfg.Validate()
+}
+
+func replay(o options, stderr io.Writer) error {
+	cfg, err := loadConfig(o)
+	if err != nil {
 		return err
 	}
 
@@ -327,11 +335,16 @@ func replay(o options, stderr io.Writer) error {
 	ecfg.Conn.Taps = append(ecfg.Conn.Taps, host.Taps(launched...)...)
 	ecfg.RotateInterval = int64(cfg.Output.RotateInterval.Duration)
 	ecfg.RotateSize = cfg.Output.RotateSize
-	ecfg.OnRotate = postRotate(cfg.Output.PostRotate, stderr) // interval or SIGHUP
 	b := bus.New(plugins...)
+	var post atomic.Pointer[[]string] // a reload may change it
+	post.Store(&cfg.Output.PostRotate)
+	b.OnRotate = postRotate(&post, stderr) // interval, size or SIGHUP
 	if lm != nil {
-		// A sensor keeps capturing when one output fails (a full disk):
-		// that plugin is cut off with one clear line, and counted.
+		// A sensor never waits for its outputs: each log writes from its
+		// own bounded queue, and what does not fit is dropped and
+		// counted. One that fails (a full disk) is cut off with one clear
+		// line, and counted, while capture and the other logs go on.
+		b.Queue, b.DrainTimeout = cfg.Output.LiveQueue, cfg.Output.DrainTimeout.Duration
 		b.Isolate = true
 		b.OnError = func(p string, err error) {
 			fmt.Fprintf(stderr, "analyzer: %v; its log stops here, capture and the other logs go on\n", err)
@@ -352,9 +365,13 @@ func replay(o options, stderr io.Writer) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	rl := &reloader{o: o, cur: cfg, lm: lm, eng: eng, post: &post, stderr: stderr}
 	go func() {
 		for range hup {
-			eng.RotateNow() // reopen logs: the files so far are closed and renamed
+			// Reload what can change while running, then reopen the
+			// logs: the files so far are closed and renamed.
+			rl.reload()
+			eng.RotateNow()
 		}
 	}()
 	if lm != nil {
@@ -496,8 +513,9 @@ func buildAnalyzers(f *config.File) ([]analyzer.Analyzer, error) {
 // postRotate returns the hook run for rotated files: the configured
 // command with the file's path appended, one run per file, in the
 // background so a slow shipper never blocks the sensor.
-func postRotate(cmd []string, stderr io.Writer) func([]string) {
+func postRotate(command *atomic.Pointer[[]string], stderr io.Writer) func([]string) {
 	return func(paths []string) {
+		cmd := *command.Load()
 		if len(cmd) == 0 {
 			return
 		}
@@ -531,11 +549,11 @@ func metricSources(eng *engine.Engine, lm *live.Merger, plugins []*host.Plugin, 
 				out = append(out, metrics.Plugin{Name: p.Name(), Delivered: st.Delivered, Dropped: st.Dropped,
 					Pending: st.Pending, Restarts: st.Restarts, Disabled: st.State == "disabled"})
 			}
-			dropped := b.Dropped()
+			dropped, failed, queued := b.Dropped(), b.Failed(), b.Queued()
 			for name, n := range b.Delivered() {
 				if !oop[name] {
-					_, failed := dropped[name]
-					out = append(out, metrics.Plugin{Name: name, Delivered: n, Dropped: dropped[name], Disabled: failed})
+					out = append(out, metrics.Plugin{Name: name, Delivered: n, Dropped: dropped[name],
+						Pending: uint64(queued[name]), Disabled: failed[name]})
 				}
 			}
 			return out

@@ -6,12 +6,18 @@
 // Deliver blocks until every plugin has taken the batch: replay is lossless
 // and a slow plugin slows the replay down (backpressure) rather than
 // dropping events.
+//
+// A live sensor must never stall capture on a slow output instead. With
+// Queue set, each plugin gets its own goroutine behind a bounded queue:
+// Deliver, Flush and Rotate only enqueue, and a plugin whose queue is full
+// loses the batch, counted, while capture and the other plugins go on.
 package bus
 
 import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/weirnet/weir/core/event"
 )
@@ -47,6 +53,33 @@ type Bus struct {
 	// and capture go on. Without it (replay), a plugin error stops the run.
 	Isolate bool
 	OnError func(plugin string, err error)
+
+	// Queue, if positive, decouples the caller from the plugins (a live
+	// sensor): every plugin that does not queue by itself (SelfQueuer) is
+	// driven by its own goroutine through a queue of at most Queue events.
+	// Deliver, Flush, Rotate and RotateLarger return at once; a batch that
+	// does not fit is dropped for that plugin and counted (Dropped,
+	// Lagged); Close drains every queue. Set it before Open. A queued
+	// plugin's errors are isolated as with Isolate: there is no caller
+	// left to return them to.
+	Queue int
+	// DrainTimeout bounds how long Close waits for the queued plugins to
+	// drain and close (0: no bound). A plugin stuck on its output past it
+	// is abandoned; its queued events are counted as dropped and Close
+	// says so.
+	DrainTimeout time.Duration
+
+	// OnRotate is told the files a rotation closed (e.g. to run a
+	// shipper). With Queue it is called from the plugins' goroutines,
+	// possibly at the same time, once per plugin.
+	OnRotate func(paths []string)
+}
+
+// SelfQueuer is implemented by plugins that bound their own queue and never
+// block Handle when live (the out-of-process host); the bus calls them
+// directly even when Queue is set.
+type SelfQueuer interface {
+	SelfQueued() bool
 }
 
 type sub struct {
@@ -54,19 +87,29 @@ type sub struct {
 	kinds   [256]bool
 	buf     []event.Event
 	n       atomic.Uint64 // events delivered, readable from any goroutine
-	dropped atomic.Uint64 // events not delivered because the plugin failed
+	dropped atomic.Uint64 // events not delivered: the plugin failed, or its queue was full
+	lagged  atomic.Uint64 // of those, events dropped because the queue was full
 	failed  atomic.Bool
+	q       *queue // nil: called synchronously
 }
 
-// fail cuts a plugin off (Isolate) or returns the error.
+// fail cuts a plugin off (Isolate or Queue) or returns the error.
 func (b *Bus) fail(s *sub, err error) error {
-	if !b.Isolate {
+	if !b.Isolate && s.q == nil {
 		return err
 	}
 	if !s.failed.Swap(true) && b.OnError != nil {
 		b.OnError(s.p.Name(), err)
 	}
 	return nil
+}
+
+// pluginErr names the plugin, and the step if not handling events.
+func pluginErr(s *sub, step string, err error) error {
+	if step == "" {
+		return fmt.Errorf("plugin %s: %w", s.p.Name(), err)
+	}
+	return fmt.Errorf("plugin %s: %s: %w", s.p.Name(), step, err)
 }
 
 // New returns a bus for the given plugins.
@@ -91,6 +134,16 @@ func (b *Bus) Open(ts int64) error {
 		s := &b.subs[i]
 		if err := s.p.Open(ts); err != nil {
 			return fmt.Errorf("plugin %s: open: %w", s.p.Name(), err)
+		}
+	}
+	if b.Queue > 0 {
+		for i := range b.subs {
+			s := &b.subs[i]
+			if sq, ok := s.p.(SelfQueuer); ok && sq.SelfQueued() {
+				continue
+			}
+			s.q = newQueue(b.Queue)
+			go b.drive(s)
 		}
 	}
 	return nil
@@ -119,9 +172,16 @@ func (b *Bus) Deliver(batch []event.Event) error {
 			s.dropped.Add(uint64(len(s.buf)))
 			continue
 		}
+		if s.q != nil {
+			if !s.q.put(item{op: opBatch, batch: s.buf}) {
+				s.dropped.Add(uint64(len(s.buf)))
+				s.lagged.Add(uint64(len(s.buf)))
+			}
+			continue
+		}
 		s.n.Add(uint64(len(s.buf)))
 		if err := s.p.Handle(s.buf); err != nil {
-			if err := b.fail(s, fmt.Errorf("plugin %s: %w", s.p.Name(), err)); err != nil {
+			if err := b.fail(s, pluginErr(s, "", err)); err != nil {
 				return err
 			}
 		}
@@ -141,8 +201,12 @@ func (b *Bus) Flush() error {
 	for i := range b.subs {
 		s := &b.subs[i]
 		if f, ok := s.p.(Flusher); ok && !s.failed.Load() {
+			if s.q != nil {
+				s.q.put(item{op: opFlush})
+				continue
+			}
 			if err := f.Flush(); err != nil {
-				if err := b.fail(s, fmt.Errorf("plugin %s: flush: %w", s.p.Name(), err)); err != nil {
+				if err := b.fail(s, pluginErr(s, "flush", err)); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -158,30 +222,47 @@ type Rotator interface {
 	Rotate(ts int64) (string, error)
 }
 
-// Rotate rotates every plugin's files and returns the rotated paths.
-func (b *Bus) Rotate(ts int64) ([]string, error) {
+// Rotate rotates every plugin's files at network time ts and hands the
+// closed files to OnRotate.
+func (b *Bus) Rotate(ts int64) error {
 	return b.rotate(ts, func(*sub) bool { return true })
 }
 
-// rotate rotates the files of the plugins pick selects.
-func (b *Bus) rotate(ts int64, pick func(*sub) bool) ([]string, error) {
+// rotate rotates the files of the plugins pick selects. A failed
+// rotation cuts the plugin off (Isolate) or is returned.
+func (b *Bus) rotate(ts int64, pick func(*sub) bool) error {
 	var paths []string
 	var errs []error
 	for i := range b.subs {
 		s := &b.subs[i]
-		r, ok := s.p.(Rotator)
-		if !ok || !pick(s) {
+		if _, ok := s.p.(Rotator); !ok || s.failed.Load() || !pick(s) {
 			continue
 		}
-		p, err := r.Rotate(ts)
+		if s.q != nil {
+			s.q.put(item{op: opRotate, ts: ts})
+			continue
+		}
+		p, err := b.rotateOne(s, ts)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("plugin %s: rotate: %w", s.p.Name(), err))
+			errs = append(errs, err)
 		}
 		if p != "" {
 			paths = append(paths, p)
 		}
 	}
-	return paths, errors.Join(errs...)
+	if len(paths) > 0 && b.OnRotate != nil {
+		b.OnRotate(paths)
+	}
+	return errors.Join(errs...)
+}
+
+// rotateOne rotates one plugin's files, returning the closed file.
+func (b *Bus) rotateOne(s *sub, ts int64) (string, error) {
+	p, err := s.p.(Rotator).Rotate(ts)
+	if err != nil {
+		err = b.fail(s, pluginErr(s, "rotate", err))
+	}
+	return p, err
 }
 
 // Sizer is implemented by plugins that write files: the record bytes in
@@ -192,11 +273,14 @@ type Sizer interface {
 
 // RotateLarger rotates the files of plugins whose current file holds at
 // least limit bytes (size-based rotation).
-func (b *Bus) RotateLarger(limit int64, ts int64) ([]string, error) {
+func (b *Bus) RotateLarger(limit int64, ts int64) error {
 	return b.rotate(ts, func(s *sub) bool {
 		sz, ok := s.p.(Sizer)
-		if !ok || s.failed.Load() {
+		if !ok {
 			return false
+		}
+		if s.q != nil && s.q.rotating.Load() > 0 {
+			return false // one size rotation at a time: its bytes are still counted
 		}
 		f, _ := sz.LogBytes()
 		return f >= limit
@@ -215,25 +299,81 @@ func (b *Bus) LogBytes() map[string]int64 {
 	return m
 }
 
-// Close closes every plugin, returning all errors.
+// Close closes every plugin, returning all errors. Queued plugins first
+// drain their queues (all of them at once), so nothing accepted is lost.
 func (b *Bus) Close(ts int64) error {
+	for i := range b.subs {
+		if q := b.subs[i].q; q != nil {
+			q.put(item{op: opClose, ts: ts})
+		}
+	}
+	var deadline <-chan time.Time
+	if b.DrainTimeout > 0 {
+		t := time.NewTimer(b.DrainTimeout)
+		defer t.Stop()
+		deadline = t.C
+	}
 	var errs []error
 	for i := range b.subs {
 		s := &b.subs[i]
-		if err := s.p.Close(ts); err != nil {
+		var err error
+		if s.q != nil {
+			select {
+			case <-s.q.done:
+				err = s.q.closeErr
+			case <-deadline:
+				deadline = closedChan // the time is up for every other plugin too
+			}
+			select {
+			case <-s.q.done:
+			default:
+				n := s.q.len()
+				s.dropped.Add(uint64(n))
+				s.lagged.Add(uint64(n))
+				err = fmt.Errorf("output stuck for %v: %d queued events lost, log not closed", b.DrainTimeout, n)
+			}
+		} else {
+			err = s.p.Close(ts)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("plugin %s: close: %w", s.p.Name(), err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// Dropped returns, per plugin cut off by Isolate, the events it missed;
-// safe to call from any goroutine.
+var closedChan = func() chan time.Time { c := make(chan time.Time); close(c); return c }()
+
+// Dropped returns, per plugin that missed events (cut off by Isolate, or
+// its queue full), how many; safe to call from any goroutine.
 func (b *Bus) Dropped() map[string]uint64 {
 	m := make(map[string]uint64)
 	for i := range b.subs {
+		if d := b.subs[i].dropped.Load(); d > 0 || b.subs[i].failed.Load() {
+			m[b.subs[i].p.Name()] = d
+		}
+	}
+	return m
+}
+
+// Failed reports, per plugin, whether it was cut off after an error.
+func (b *Bus) Failed() map[string]bool {
+	m := make(map[string]bool)
+	for i := range b.subs {
 		if b.subs[i].failed.Load() {
-			m[b.subs[i].p.Name()] = b.subs[i].dropped.Load()
+			m[b.subs[i].p.Name()] = true
+		}
+	}
+	return m
+}
+
+// Queued returns, per queued plugin, the events waiting in its queue;
+// safe to call from any goroutine.
+func (b *Bus) Queued() map[string]int {
+	m := make(map[string]int)
+	for i := range b.subs {
+		if q := b.subs[i].q; q != nil {
+			m[b.subs[i].p.Name()] = q.len()
 		}
 	}
 	return m

@@ -47,10 +47,9 @@ type Config struct {
 	// reach the disk while the sensor runs.
 	Live bool
 	// RotateInterval rotates the logs when network time crosses a multiple
-	// of it (ns; 0: never), as Zeek's Log::default_rotation_interval.
-	// OnRotate is called with the rotated files (e.g. to run a shipper).
+	// of it (ns; 0: never), as Zeek's Log::default_rotation_interval. The
+	// bus's OnRotate is told the rotated files.
 	RotateInterval int64
-	OnRotate       func(paths []string)
 	// RotateSize rotates a log once its current file holds this many
 	// bytes of records (before compression; 0: never).
 	RotateSize int64
@@ -94,8 +93,20 @@ type Engine struct {
 	events   atomic.Uint64
 	trackers atomic.Pointer[[]*conn.Tracker]
 	stats    Stats
-	rotSlot  int64
-	rotNow   atomic.Bool
+	rotSlot  int64 // collector's: the rotation interval slot of the open files
+	rotIvl   int64 // collector's: the interval rotSlot counts in
+	// The rotation settings in force (SetRotation may change them).
+	rotInterval, rotSize atomic.Int64
+	rotNow               atomic.Bool
+}
+
+// SetRotation changes the rotation interval and size limit (0: none) of a
+// running engine (a sensor's reload); they take effect after the current
+// batch. A new interval starts counting from the current network time, so
+// the change itself rotates nothing. Safe from any goroutine.
+func (e *Engine) SetRotation(interval, size int64) {
+	e.rotInterval.Store(max(interval, 0))
+	e.rotSize.Store(max(size, 0))
 }
 
 // RotateNow asks for the logs to be rotated after the current batch (a
@@ -131,7 +142,9 @@ func New(cfg Config, b *bus.Bus) *Engine {
 	if cfg.EpochInterval <= 0 {
 		cfg.EpochInterval = 1e9
 	}
-	return &Engine{cfg: cfg, bus: b}
+	e := &Engine{cfg: cfg, bus: b}
+	e.SetRotation(cfg.RotateInterval, cfg.RotateSize)
+	return e
 }
 
 // FramesRead is safe to call from another goroutine (progress display).
@@ -162,20 +175,20 @@ type epochResult struct {
 // maybeRotate rotates the logs when network time ts has crossed into a new
 // rotation interval. It runs on the collector, between batches.
 func (e *Engine) maybeRotate(ts int64) error {
-	slot := ts / e.cfg.RotateInterval
+	ivl := e.rotInterval.Load()
+	if ivl <= 0 {
+		return nil
+	}
+	slot := ts / ivl
+	if ivl != e.rotIvl { // a new interval: count from here
+		e.rotIvl, e.rotSlot = ivl, slot
+		return nil
+	}
 	if slot <= e.rotSlot {
 		return nil
 	}
 	e.rotSlot = slot
-	return e.rotated(e.bus.Rotate(slot * e.cfg.RotateInterval))
-}
-
-// rotated hands rotated files to OnRotate.
-func (e *Engine) rotated(paths []string, err error) error {
-	if len(paths) > 0 && e.cfg.OnRotate != nil {
-		e.cfg.OnRotate(paths)
-	}
-	return err
+	return e.bus.Rotate(slot * ivl)
 }
 
 // Run processes src until it is exhausted or ctx is cancelled. It returns
@@ -203,8 +216,8 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		openTS, ok := <-opened
 		if ok {
 			err = e.bus.Open(openTS)
-			if e.cfg.RotateInterval > 0 {
-				e.rotSlot = openTS / e.cfg.RotateInterval
+			if ivl := e.rotInterval.Load(); ivl > 0 {
+				e.rotIvl, e.rotSlot = ivl, openTS/ivl
 			}
 		}
 		var merged []event.Event
@@ -225,14 +238,14 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 				if err == nil && e.cfg.Live {
 					err = e.bus.Flush()
 				}
-				if err == nil && e.cfg.RotateInterval > 0 && !final {
+				if err == nil && !final {
 					err = e.maybeRotate(r.ts)
 				}
-				if err == nil && !final && e.cfg.RotateSize > 0 {
-					err = e.rotated(e.bus.RotateLarger(e.cfg.RotateSize, r.ts))
+				if size := e.rotSize.Load(); err == nil && !final && size > 0 {
+					err = e.bus.RotateLarger(size, r.ts)
 				}
 				if err == nil && !final && e.rotNow.Swap(false) {
-					err = e.rotated(e.bus.Rotate(r.ts))
+					err = e.bus.Rotate(r.ts)
 				}
 			}
 			if final {

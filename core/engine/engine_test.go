@@ -113,8 +113,9 @@ func (p *rotPlugin) Rotate(ts int64) (string, error) {
 func TestRotation(t *testing.T) {
 	p := &rotPlugin{countPlugin: countPlugin{states: map[string]int{}}}
 	var reported int
-	e := New(Config{Conn: conn.DefaultConfig(), EpochFrames: 1000, RotateInterval: 100_000_000, // 100 ms
-		OnRotate: func(paths []string) { reported += len(paths) }}, bus.New(p))
+	b := bus.New(p)
+	b.OnRotate = func(paths []string) { reported += len(paths) }
+	e := New(Config{Conn: conn.DefaultConfig(), EpochFrames: 1000, RotateInterval: 100_000_000}, b) // 100 ms
 	e.RotateNow()
 	if err := e.Run(context.Background(), &synSource{n: 50000}); err != nil { // 500 ms of traffic
 		t.Fatal(err)

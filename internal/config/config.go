@@ -104,6 +104,14 @@ type Output struct {
 	RotateInterval Duration `toml:"rotate_interval"`
 	RotateSize     int64    `toml:"rotate_size"` // bytes of records per file; 0: no size limit
 	PostRotate     []string `toml:"post_rotate"`
+	// LiveQueue bounds, in events, the queue in front of each in-process
+	// log of a live sensor: a log that cannot keep up (a slow disk) loses
+	// what does not fit, counted, instead of stalling capture.
+	LiveQueue int `toml:"live_queue"`
+	// DrainTimeout bounds how long a stopping sensor waits for its logs
+	// to catch up and close; a log still stuck (a hung disk) is abandoned
+	// with an error naming it and what it lost.
+	DrainTimeout Duration `toml:"drain_timeout"`
 }
 
 // Engine holds pipeline settings.
@@ -136,7 +144,7 @@ type Decode struct {
 // Default returns the built-in configuration.
 func Default() File {
 	return File{
-		Output: Output{Dir: "logs", Format: "tsv", JSONTime: "epoch"},
+		Output: Output{Dir: "logs", Format: "tsv", JSONTime: "epoch", LiveQueue: 1 << 17, DrainTimeout: Duration{30 * time.Second}},
 		Engine: Engine{Workers: 1},
 		Conn: Conn{
 			TCPInactivityTimeout:  Duration{5 * time.Minute},
@@ -192,6 +200,12 @@ func (f *File) Validate() error {
 	case "epoch", "iso8601":
 	default:
 		return fmt.Errorf("output.json_time %q: want epoch or iso8601", f.Output.JSONTime)
+	}
+	if f.Output.LiveQueue < 1 {
+		return fmt.Errorf("output.live_queue %d: must be positive", f.Output.LiveQueue)
+	}
+	if f.Output.RotateSize < 0 {
+		return fmt.Errorf("output.rotate_size %d: must not be negative", f.Output.RotateSize)
 	}
 	if f.Engine.Workers < 1 || f.Engine.Workers > 256 {
 		return fmt.Errorf("engine.workers %d: want 1 to 256", f.Engine.Workers)

@@ -67,3 +67,29 @@ func TestAnalyzerTables(t *testing.T) {
 		t.Errorf("unknown analyzer key: %v", err)
 	}
 }
+
+// A reload names exactly the keys that changed, in the file's terms.
+func TestChanged(t *testing.T) {
+	dir := t.TempDir()
+	load := func(body string) File {
+		t.Helper()
+		p := filepath.Join(dir, "weir.toml")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	a := load("[engine]\nfilter = \"tcp\"\n[analyzer.http]\nenabled = true\n")
+	if c := Changed(a, load("[engine]\nfilter = \"tcp\"\n[analyzer.http]\nenabled = true\n")); len(c) != 0 {
+		t.Errorf("same file: changed %v", c)
+	}
+	b := load("[engine]\nfilter = \"udp\"\n[output]\nrotate_interval = \"1h\"\n[conn]\nmax_connections = 5\n[analyzer.http]\nenabled = false\n[[plugin]]\nname = \"x\"\nbuiltin = \"conn\"\n")
+	want := "analyzer.http conn.max_connections engine.filter output.rotate_interval plugin"
+	if c := strings.Join(Changed(a, b), " "); c != want {
+		t.Errorf("changed %q, want %q", c, want)
+	}
+}

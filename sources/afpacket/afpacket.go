@@ -153,6 +153,7 @@ const (
 	EventGone                              // it was deleted; Err says how it was noticed
 	EventReopened                          // it was opened again after EventGone
 	EventReopenFailed                      // an attempt to reopen failed; Err says why, Retry when the next is
+	EventFilter                            // a new filter (Refilter) is in place, or with Err, could not be attached
 )
 
 func (k EventKind) String() string {
@@ -167,6 +168,8 @@ func (k EventKind) String() string {
 		return "reopened"
 	case EventReopenFailed:
 		return "reopen failed"
+	case EventFilter:
+		return "filter"
 	}
 	return fmt.Sprintf("EventKind(%d)", int(k))
 }

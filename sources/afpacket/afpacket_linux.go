@@ -44,6 +44,7 @@ type Source struct {
 	snaplen int
 	filter  *sbpf.Filter // for VLAN-tagged frames; nil if the kernel decides alone
 	prog    []unix.SockFilter
+	refilt  atomic.Pointer[program] // a filter Refilter compiled, for Next to attach
 
 	mu      sync.Mutex // held by Next for its whole duration; Close waits for it
 	sock    *socket    // nil while the interface is gone and being reopened
@@ -64,6 +65,56 @@ type Source struct {
 	recv    atomic.Uint64
 	vlanRej atomic.Uint64
 	isDown  atomic.Bool
+}
+
+// program is a compiled filter: what the kernel runs and, for tagged
+// frames, what Next runs.
+type program struct {
+	expr   string
+	prog   []unix.SockFilter
+	filter *sbpf.Filter
+}
+
+// compile compiles a tcpdump expression for this interface.
+func (s *Source) compile(cfg *Config) (*program, error) {
+	raw, uf, err := kernelFilter(cfg, s.link, s.snaplen)
+	if err != nil {
+		return nil, err
+	}
+	p := &program{expr: cfg.Filter, filter: uf, prog: make([]unix.SockFilter, len(raw))}
+	for i, r := range raw {
+		p.prog[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
+	}
+	return p, nil
+}
+
+// Refilter compiles expr (tcpdump syntax; "" passes everything) and
+// returns the function that puts it in place of the running filter: the
+// goroutine reading the source attaches it to the socket before its next
+// frame (or within the idle timeout), and reports it as an EventFilter.
+// A bad expression is an error, and the running filter stays. Safe to
+// call from any goroutine.
+func (s *Source) Refilter(expr string) (apply func() error, err error) {
+	cfg := s.cfg
+	cfg.Filter, cfg.Program = expr, nil
+	p, err := s.compile(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	return func() error { s.refilt.Store(p); return nil }, nil
+}
+
+// attach puts the filter Refilter prepared in place; Next's goroutine.
+func (s *Source) attach(p *program) {
+	s.prog, s.filter = p.prog, p.filter
+	var err error
+	if s.sock != nil { // else reopening attaches it
+		fprog := unix.SockFprog{Len: uint16(len(s.prog)), Filter: &s.prog[0]}
+		if e := unix.SetsockoptSockFprog(s.sock.fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fprog); e != nil {
+			err = s.fail("setsockopt SO_ATTACH_FILTER", e)
+		}
+	}
+	s.event(Event{Kind: EventFilter, Err: err})
 }
 
 // socket is one opened packet socket and its ring.
@@ -180,15 +231,11 @@ func (s *Source) open() (_ *socket, err error) {
 	if s.prog == nil { // first open: the link type is known now
 		s.link = link
 		s.snaplen = cfg.Snaplen
-		raw, uf, err := kernelFilter(cfg, link, s.snaplen)
+		p, err := s.compile(cfg)
 		if err != nil {
 			return nil, err
 		}
-		s.filter = uf
-		s.prog = make([]unix.SockFilter, len(raw))
-		for i, r := range raw {
-			s.prog[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
-		}
+		s.prog, s.filter = p.prog, p.filter
 	} else if link != s.link {
 		return nil, fail("interface type", fmt.Errorf("link type changed from %d to %d on reopening", s.link, link))
 	}
@@ -314,6 +361,9 @@ func (s *Source) NextWait(f *sources.Frame, d time.Duration) error {
 		if s.closed.Load() {
 			*f = sources.Frame{}
 			return io.EOF
+		}
+		if s.refilt.Load() != nil {
+			s.attach(s.refilt.Swap(nil))
 		}
 		if s.sock == nil {
 			if err := s.reopen(); err != nil {

@@ -184,6 +184,63 @@ func TestKernelFilter(t *testing.T) {
 	}
 }
 
+// Refilter swaps the kernel filter of a running capture (a sensor's
+// SIGHUP): what it passes changes from the next frame on; a bad expression
+// is refused and the running filter stays.
+func TestRefilter(t *testing.T) {
+	p := livetest.NewPair(t, "refi")
+	livetest.SinkUDP(t, p.NsB, livetest.B4+":9000")
+	livetest.SinkUDP(t, p.NsB, livetest.B4+":9001")
+	var events []Event
+	var mu sync.Mutex
+	a := open(t, Config{Iface: p.IfA, Netns: p.PathA(), Filter: "udp dst port 9000", IdleTimeout: 20 * time.Millisecond,
+		OnEvent: func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }})
+	ca := startCapture(t, a)
+	livetest.SendUDP(t, p.NsA, livetest.B4+":9000", 20, 50, 0)
+	livetest.SendUDP(t, p.NsA, livetest.B4+":9001", 30, 50, 0)
+	if _, err := a.Refilter("udp dst port 9001 and"); err == nil {
+		t.Fatal("a bad expression was accepted")
+	}
+	apply, err := a.Refilter("udp dst port 9001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * a.Latency()) // the first traffic is in the ring under the old filter
+	if err := apply(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ { // the capture goroutine attaches it within the idle timeout
+		mu.Lock()
+		n := len(events)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if i == 500 {
+			t.Fatal("the new filter was never attached")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	livetest.SendUDP(t, p.NsA, livetest.B4+":9000", 20, 50, 0)
+	livetest.SendUDP(t, p.NsA, livetest.B4+":9001", 30, 50, 0)
+	recs := ca.wait(t)
+	var ports []int
+	for _, r := range recs {
+		ports = append(ports, int(binary.BigEndian.Uint16(r.data[36:])))
+	}
+	if len(recs) != 50 {
+		t.Fatalf("%d frames, want 20 to port 9000 then 30 to 9001: %v", len(recs), ports)
+	}
+	for i, port := range ports {
+		if want := map[bool]int{true: 9000, false: 9001}[i < 20]; port != want {
+			t.Fatalf("frame %d to port %d, want %d: %v", i, port, want, ports)
+		}
+	}
+	if events[0].Kind != EventFilter || events[0].Err != nil {
+		t.Errorf("event %v, want a filter change without error", events[0])
+	}
+}
+
 // Frames longer than the snap length are cut in the kernel and keep their
 // length on the wire.
 func TestSnaplen(t *testing.T) {

@@ -26,6 +26,7 @@ func (*Source) Name() string                                 { return "" }
 func (*Source) Close() error                                 { return nil }
 func (*Source) Stats() Stats                                 { return Stats{} }
 func (*Source) CaptureStats() live.CaptureStats              { return live.CaptureStats{} }
+func (*Source) Refilter(string) (func() error, error)        { return nil, ErrUnsupported }
 
 // DropPrivileges fails with ErrUnsupported.
 func DropPrivileges(string, bool) error { return ErrUnsupported }

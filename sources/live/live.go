@@ -67,3 +67,10 @@ type CaptureStats struct {
 type Statser interface {
 	CaptureStats() CaptureStats
 }
+
+// Refilterer is a source whose filter can be replaced while it runs (a
+// sensor's reload). Refilter checks expr and returns the function that
+// puts it in place; a bad expression is an error and changes nothing.
+type Refilterer interface {
+	Refilter(expr string) (apply func() error, err error)
+}

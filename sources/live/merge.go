@@ -347,3 +347,27 @@ func (m *Merger) Close() error {
 
 // Interface guards.
 var _ sources.Source = (*Merger)(nil)
+
+// Refilter replaces the filter of every source with expr (tcpdump
+// syntax): all or none. Each expression is checked on every source first,
+// so a bad one, or a source that cannot change its filter, changes
+// nothing; then each is put in place. Safe to call while Next runs.
+func (m *Merger) Refilter(expr string) error {
+	applies := make([]func() error, 0, len(m.srcs))
+	for _, s := range m.srcs {
+		r, ok := s.(Refilterer)
+		if !ok {
+			return fmt.Errorf("%s: its filter cannot be changed while it runs", s.Name())
+		}
+		apply, err := r.Refilter(expr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Name(), err)
+		}
+		applies = append(applies, apply)
+	}
+	var errs []error
+	for _, apply := range applies {
+		errs = append(errs, apply())
+	}
+	return errors.Join(errs...)
+}

@@ -58,6 +58,17 @@ static pcap_t *weir_open(const char *dev, int snaplen, int promisc, int bufsize,
 	return p;
 }
 
+// weir_setfilter replaces the filter of an active handle ("" passes
+// everything); -1 with pcap_geterr's message on failure.
+static int weir_setfilter(pcap_t *p, const char *filter) {
+	struct bpf_program prog;
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+		return -1;
+	int rc = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	return rc;
+}
+
 // weir_next is pcap_next_ex with the results written to out: caplen,
 // wirelen, seconds, nanoseconds. One call from Go per frame, no Go
 // pointers kept by C.
@@ -99,6 +110,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/weirnet/weir/sources"
+	sbpf "github.com/weirnet/weir/sources/bpf"
 	"github.com/weirnet/weir/sources/live"
 )
 
@@ -299,6 +311,29 @@ func (s *Source) NextWait(f *sources.Frame, d time.Duration) error {
 			return &Error{Iface: s.cfg.Iface, Op: "poll", Msg: "waiting for frames", Err: err}
 		}
 	}
+}
+
+// Refilter checks expr (tcpdump syntax; "" passes everything) and returns
+// the function that puts it in place of the running filter. A bad
+// expression is an error, and the running filter stays. Safe to call from
+// any goroutine.
+func (s *Source) Refilter(expr string) (apply func() error, err error) {
+	if _, err := sbpf.Compile(expr, s.link, s.snaplen); err != nil {
+		return nil, err
+	}
+	return func() error {
+		cexpr := C.CString(expr)
+		defer C.free(unsafe.Pointer(cexpr))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.p == nil {
+			return &Error{Iface: s.cfg.Iface, Op: "filter", Msg: "closed"}
+		}
+		if C.weir_setfilter(s.p, cexpr) != 0 {
+			return &Error{Iface: s.cfg.Iface, Op: "filter", Msg: fmt.Sprintf("%q: %s", expr, C.GoString(C.pcap_geterr(s.p)))}
+		}
+		return nil
+	}, nil
 }
 
 // CaptureStats returns libpcap's counters: ps_recv (frames the filter accepted,

@@ -22,3 +22,5 @@ func (*Source) LinkType() uint32                             { return 0 }
 func (*Source) Snaplen() int                                 { return 0 }
 func (*Source) Close() error                                 { return nil }
 func (*Source) CaptureStats() live.CaptureStats              { return live.CaptureStats{} }
+
+func (*Source) Refilter(string) (func() error, error) { return nil, ErrUnsupported }

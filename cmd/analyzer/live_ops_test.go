@@ -1,0 +1,267 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/weirnet/weir/sources/live/livetest"
+)
+
+func init() {
+	// udpflows DST N: one datagram from each of N sockets (N flows) to
+	// DST, paced at about 5000 per second.
+	livetest.Helper("udpflows", func(args []string) int {
+		if len(args) != 2 {
+			return 2
+		}
+		n, _ := strconv.Atoi(args[1])
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if due := start.Add(time.Duration(i) * 200 * time.Microsecond); time.Until(due) > 0 {
+				time.Sleep(time.Until(due))
+			}
+			c, err := net.Dial("udp", args[0])
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			c.Write([]byte("flow"))
+			c.Close()
+		}
+		return 0
+	})
+}
+
+// syncBuf is a bytes buffer a process can write to while a test reads.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// opsSensor is a sensor process started in a namespace.
+type opsSensor struct {
+	cmd    *exec.Cmd
+	stderr *syncBuf
+}
+
+func startOpsSensor(t *testing.T, ns string, args ...string) *opsSensor {
+	t.Helper()
+	bin := buildAnalyzer(t)
+	s := &opsSensor{stderr: &syncBuf{}}
+	s.cmd = exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...)
+	s.cmd.Stderr = s.stderr
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.cmd.Process.Kill(); s.cmd.Wait() })
+	time.Sleep(300 * time.Millisecond) // the rings are open well before this
+	return s
+}
+
+// waitFor waits until the sensor has written want to stderr n times.
+func (s *opsSensor) waitFor(t *testing.T, want string, n int) {
+	t.Helper()
+	for i := 0; strings.Count(s.stderr.String(), want) < n; i++ {
+		if i == 500 {
+			t.Fatalf("sensor never said %q %d times:\n%s", want, n, s.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and waits up to limit for the exit.
+func (s *opsSensor) stop(t *testing.T, limit time.Duration) error {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(limit):
+		t.Fatalf("sensor did not stop within %v of SIGTERM:\n%s", limit, s.stderr.String())
+		return nil
+	}
+}
+
+// connRecords returns the conn records of every conn log in dir, current
+// and rotated, as field slices.
+func connRecords(t *testing.T, dir string) [][]string {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(dir, "conn*.log"))
+	var out [][]string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range dataLines(b) {
+			out = append(out, strings.Split(l, "\t"))
+		}
+	}
+	return out
+}
+
+// SIGHUP reloads the configuration: a new filter goes to the kernel
+// sockets of the running capture; a bad one, and keys that need a restart,
+// are reported and change nothing; the logs are reopened each time.
+func TestLiveReload(t *testing.T) {
+	p := livetest.NewPair(t, "rld")
+	livetest.SinkUDP(t, p.NsB, livetest.B4+":9000")
+	livetest.SinkUDP(t, p.NsB, livetest.B4+":9001")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "weir.toml")
+	write := func(body string) {
+		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("[engine]\nfilter = \"icmp\"\n")
+	s := startOpsSensor(t, p.NsA, "-i", p.IfA, "-o", dir, "-q", "-c", cfg, "--stats-interval", "100ms")
+	ping := func() { livetest.MustIn(t, p.NsA, "ping", "-c", "2", "-i", "0.01", "-q", livetest.B4) }
+	udp := func(port string) { livetest.SendUDP(t, p.NsA, livetest.B4+":"+port, 5, 20, 0) }
+
+	ping()      // logged
+	udp("9000") // filtered out
+	write("[engine]\nfilter = \"udp dst port 9000\"\n[conn]\nmax_connections = 1000\n")
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	s.waitFor(t, "analyzer: reload:", 1)
+	time.Sleep(100 * time.Millisecond) // the capture attaches it within its idle timeout
+	if e := s.stderr.String(); !strings.Contains(e, "applied engine.filter") ||
+		!strings.Contains(e, "kept until a restart: conn.max_connections") {
+		t.Fatalf("reload did not report what it applied and what it kept:\n%s", e)
+	}
+	ping()      // filtered out now
+	udp("9001") // filtered out
+	udp("9000") // logged
+
+	write("[engine]\nfilter = \"udp dst port\"\n")
+	s.cmd.Process.Signal(syscall.SIGHUP)
+	s.waitFor(t, "analyzer: reload:", 3) // the refusal, then the reopening
+	if e := s.stderr.String(); !strings.Contains(e, "the running filter stays") {
+		t.Fatalf("a bad filter was not refused:\n%s", e)
+	}
+	udp("9000") // still logged
+	time.Sleep(300 * time.Millisecond)
+	if err := s.stop(t, 10*time.Second); err != nil {
+		t.Fatalf("sensor: %v\n%s", err, s.stderr.String())
+	}
+
+	var icmpPkts []string
+	udpTo := map[string]int{}
+	for _, f := range connRecords(t, dir) {
+		if len(f) < 17 {
+			continue
+		}
+		switch f[6] {
+		case "icmp":
+			icmpPkts = append(icmpPkts, f[16])
+		case "udp":
+			udpTo[f[5]]++
+			if f[16] != "5" {
+				t.Errorf("udp conn to %s with %s packets, want 5", f[5], f[16])
+			}
+		}
+	}
+	if len(icmpPkts) != 1 || icmpPkts[0] != "2" {
+		t.Errorf("icmp conns with orig_pkts %v, want one with the 2 echoes sent before the reload", icmpPkts)
+	}
+	if udpTo["9000"] != 2 || udpTo["9001"] != 0 {
+		t.Errorf("udp conns by port %v, want 2 to 9000 (after the reload) and none to 9001", udpTo)
+	}
+	// The connections were all still open at the reloads; stats.log had
+	// records each time.
+	if rotated, _ := filepath.Glob(filepath.Join(dir, "stats.*-*.log")); len(rotated) != 2 {
+		t.Errorf("rotated stats logs %v, want one per SIGHUP", rotated)
+	}
+}
+
+// A log stuck on its output (a hung disk; here a FIFO nobody reads) does
+// not hold up capture or the other logs: its queue fills, what does not
+// fit is dropped and counted, and on SIGTERM the sensor gives up on it
+// after drain_timeout with one line naming it, closing everything else.
+func TestLiveStuckLogNeverBlocksCapture(t *testing.T) {
+	p := livetest.NewPair(t, "stk")
+	livetest.SinkUDP(t, p.NsB, livetest.B4+":9000")
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "conn.log")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Held open for reading and never read: writes block once the pipe's
+	// buffer (64 KiB) is full.
+	hold, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	cfg := filepath.Join(dir, "weir.toml")
+	os.WriteFile(cfg, []byte("[output]\nlive_queue = 500\ndrain_timeout = \"1s\"\n[conn]\nudp_inactivity_timeout = \"1s\"\n"), 0o644)
+	s := startOpsSensor(t, p.NsA, "-i", p.IfA, "-o", dir, "-q", "-c", cfg,
+		"--metrics", "127.0.0.1:19913", "--stats-interval", "200ms")
+	metric := func(name string) int {
+		m := livetest.MustIn(t, p.NsA, "curl", "-sS", "http://127.0.0.1:19913/metrics")
+		v := regexp.MustCompile(`(?m)^weir_` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(m)
+		if v == nil {
+			t.Fatalf("no metric %s:\n%s", name, m)
+		}
+		f, _ := strconv.ParseFloat(v[1], 64)
+		return int(f)
+	}
+
+	// 3000 one-datagram flows end a second later: ~450 KB of conn
+	// records, far more than the pipe and the queue hold.
+	livetest.RunHelper(t, p.NsA, "udpflows", livetest.B4+":9000", "3000")
+	time.Sleep(2500 * time.Millisecond)
+	if d := metric(`plugin_dropped_events_total{plugin="conn"}`); d == 0 {
+		t.Fatalf("the stuck conn log dropped nothing:\n%s", s.stderr.String())
+	}
+	before := metric("frames_total")
+	livetest.RunHelper(t, p.NsA, "udpflows", livetest.B4+":9000", "1000")
+	time.Sleep(300 * time.Millisecond)
+	if after := metric("frames_total"); after-before < 1000 {
+		t.Errorf("capture stalled behind the stuck log: %d frames processed of 1000 sent", after-before)
+	}
+	if d := metric(`interface_kernel_dropped_frames_total{interface="` + p.IfA + `"}`); d != 0 {
+		t.Errorf("the kernel dropped %d frames", d)
+	}
+
+	start := time.Now()
+	err = s.stop(t, 15*time.Second)
+	e := s.stderr.String()
+	if err == nil {
+		t.Errorf("the sensor lost conn records but exited 0:\n%s", e)
+	}
+	if !strings.Contains(e, "plugin conn") || !strings.Contains(e, "queued events lost") {
+		t.Errorf("no line naming the stuck log and its loss:\n%s", e)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("stopping took %v with a 1s drain_timeout", d)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "stats.log"))
+	if err != nil || !strings.Contains(string(b), "\n#close\t") || len(dataLines(b)) == 0 {
+		t.Errorf("stats.log was not written and closed beside the stuck log (%v):\n%s", err, b)
+	}
+}
