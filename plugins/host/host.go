@@ -28,7 +28,8 @@
 // failure. A plugin that fails more than Config.MaxRestarts times within
 // Config.RestartWindow is disabled: the host logs one error, drops (and
 // counts) its events from then on, and Close returns the error. Handle never
-// returns an error, so the other plugins and the core go on.
+// returns an error, so the other plugins and the core go on. A killed
+// process's unix socket is removed with it: see sockets.go.
 //
 // # Versions and trust
 //
@@ -224,6 +225,10 @@ type Plugin struct {
 	kinds  []event.Kind
 	ports  *[65536 / 64]uint64 // nil: StreamData and Datagram from any port
 
+	// sockDir is the private directory of the processes' unix sockets
+	// (sockets.go), from Launch until the plugin is closed or disabled.
+	sockDir string
+
 	// fillMu guards the batch being filled, which the bus's goroutine
 	// owns, against the supervisor's flush of a partial batch.
 	fillMu   sync.Mutex
@@ -284,8 +289,13 @@ func Launch(cfg Config) (*Plugin, error) {
 		supDone: make(chan struct{}),
 	}
 	p.cond = sync.NewCond(&p.mu)
+	var err error
+	if p.sockDir, err = newSocketDir(cfg.Name); err != nil {
+		return nil, err
+	}
 	pr, desc, err := p.start(false, false)
 	if err != nil {
+		p.removeSocketDir()
 		return nil, err
 	}
 	p.desc = desc
@@ -307,6 +317,10 @@ func Launch(cfg Config) (*Plugin, error) {
 
 // Name implements bus.Plugin: the instance name.
 func (p *Plugin) Name() string { return p.cfg.Name }
+
+// SelfQueued reports whether the plugin bounds its own queue and never
+// blocks Handle (live mode): the bus then calls it directly.
+func (p *Plugin) SelfQueued() bool { return p.cfg.Live }
 
 // Subscriptions implements bus.Plugin: the kinds the plugin declared.
 func (p *Plugin) Subscriptions() []event.Kind { return append([]event.Kind(nil), p.kinds...) }
@@ -555,6 +569,7 @@ func (p *Plugin) Close(ts int64) error {
 	if pr != nil {
 		p.stop(pr, false)
 	}
+	p.removeSocketDir()
 	return err
 }
 
@@ -576,6 +591,11 @@ func Describe(cfg Config) (Info, error) {
 		return Info{}, err
 	}
 	p := &Plugin{cfg: cfg, logger: cfg.Logger.Named(cfg.Name)}
+	var err error
+	if p.sockDir, err = newSocketDir(cfg.Name); err != nil {
+		return Info{}, err
+	}
+	defer p.removeSocketDir()
 	pr, desc, err := p.start(false, true)
 	if err != nil {
 		return Info{}, err
@@ -639,12 +659,15 @@ func (p *Plugin) start(resume, checkOnly bool) (*proc, protocol.ConfigureRespons
 		}
 	}
 	stderr := newTail(8 << 10)
+	cmd := exec.Command(cfg.Path, cfg.Args...)
+	cmd.Env = pluginEnv(p.sockDir)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig: protocol.Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{
 			protocol.Version: {protocol.PluginName: &protocol.GRPCPlugin{}},
 		},
-		Cmd:              exec.Command(cfg.Path, cfg.Args...),
+		Cmd:              cmd,
+		SkipHostEnv:      true, // cmd.Env has it: see pluginEnv
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -656,11 +679,13 @@ func (p *Plugin) start(resume, checkOnly bool) (*proc, protocol.ConfigureRespons
 	rpcClient, err := client.Client()
 	if err != nil {
 		client.Kill()
+		p.clearSockets()
 		return nil, desc, p.startError(err, stderr)
 	}
 	raw, err := rpcClient.Dispense(protocol.PluginName)
 	if err != nil {
 		client.Kill()
+		p.clearSockets()
 		return nil, desc, fmt.Errorf("plugin %s (%s): %w", cfg.Name, cfg.Path, err)
 	}
 	pr := &proc{client: client, rpc: raw.(*protocol.Client), stderr: stderr}
@@ -734,7 +759,8 @@ func rpcError(err error) error {
 }
 
 // stop ends a process: at once (SIGKILL) after a failure, otherwise by
-// go-plugin's graceful shutdown. It waits for the stream's goroutines.
+// go-plugin's graceful shutdown. It waits for the process and the stream's
+// goroutines, and removes the socket a killed process leaves behind.
 func (p *Plugin) stop(pr *proc, kill bool) {
 	if kill && pr.pid > 0 {
 		if proc, err := os.FindProcess(pr.pid); err == nil {
@@ -746,6 +772,7 @@ func (p *Plugin) stop(pr *proc, kill bool) {
 	}
 	pr.client.Kill()
 	pr.wg.Wait()
+	p.clearSockets()
 }
 
 var _ bus.Plugin = (*Plugin)(nil)

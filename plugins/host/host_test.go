@@ -487,10 +487,140 @@ func TestCrashLoopDisabled(t *testing.T) {
 	sameLogs(t, readLogs(t, good.Logs.Dir), want)
 }
 
+// privateTMPDIR points TMPDIR, for the host and the plugin processes it
+// starts, at a new empty directory of the test, which it returns: where
+// the plugins' sockets go, whether in a directory of the host's or, as
+// go-plugin does by itself, directly there. Other tests and packages may
+// create files in /tmp at the same time; nobody else uses this directory.
+func privateTMPDIR(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	return dir
+}
+
+// noFilesLeft fails the test if dir is not empty.
+func noFilesLeft(t *testing.T, dir, when string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		t.Errorf("%s: %s left in TMPDIR (mode %v)", when, e.Name(), e.Type())
+	}
+}
+
+// sockets returns the names of the unix sockets in dir.
+func sockets(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Type()&os.ModeSocket != 0 {
+			names = append(names, e.Name())
+		} else {
+			t.Errorf("%s in the socket directory is not a socket (mode %v)", e.Name(), e.Type())
+		}
+	}
+	return names
+}
+
+// waitFor polls cond for up to 10s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestNoSocketsLeft: the unix socket of a plugin process that is killed
+// or crashes does not outlive it. Each plugin's processes listen in one
+// private directory, which holds only the live process's socket across
+// restarts and is removed when the plugin is disabled or closed.
+func TestNoSocketsLeft(t *testing.T) {
+	goodLogs, badLogs := t.TempDir(), t.TempDir()
+	tmp := privateTMPDIR(t)
+	events := connEvents(10_000)
+
+	good := builtinConfig(t, "conn", logs.Options{Dir: goodLogs})
+	good.BatchEvents, good.Window, good.BackoffMin = 256, 8, 10*time.Millisecond
+	bad := builtinConfig(t, "conn", logs.Options{Dir: badLogs})
+	bad.Name = "badconn"
+	bad.Options = map[string]any{"fail_at": 1000, "fail_mode": "panic"}
+	bad.MaxRestarts, bad.BackoffMin = 2, 5*time.Millisecond
+	gp, bp := launch(t, good), launch(t, bad)
+
+	dir := gp.sockDir
+	if filepath.Dir(dir) != tmp || !strings.HasPrefix(filepath.Base(dir), "weir-plugin-conn-") {
+		t.Fatalf("socket directory %s: want %s/weir-plugin-conn-*", dir, tmp)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("socket directory: %v, %v; want mode 0700", fi, err)
+	}
+	first := sockets(t, dir)
+	if len(first) != 1 {
+		t.Fatalf("sockets of the running process: %q, want one", first)
+	}
+
+	b := bus.New(gp, bp)
+	if err := b.Open(events[0].Time); err != nil {
+		t.Fatal(err)
+	}
+	half := len(events) / 2
+	if err := b.Deliver(events[:half]); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(gp.pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the restart", func() bool {
+		s := gp.Stats()
+		return s.Restarts == 1 && s.State == "running"
+	})
+	if now := sockets(t, dir); len(now) != 1 || now[0] == first[0] {
+		t.Errorf("sockets after the restart: %q; want only the new process's (the killed one's was %s)", now, first[0])
+	}
+	waitFor(t, "the crashing plugin to be disabled", func() bool { return bp.Stats().State == "disabled" })
+	if _, err := os.Stat(bp.sockDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the disabled plugin's socket directory: %v; want it removed", err)
+	}
+	if err := b.Deliver(events[half:]); err != nil {
+		t.Fatal(err)
+	}
+	err := b.Close(events[len(events)-1].Time)
+	if err == nil || !strings.Contains(err.Error(), "badconn disabled") {
+		t.Fatalf("Close: %v; want the crashing plugin disabled", err)
+	}
+	if s := gp.Stats(); s.Delivered != uint64(len(events)) {
+		t.Errorf("stats %+v", s)
+	}
+	noFilesLeft(t, tmp, "after Close")
+}
+
+func TestSocketDirName(t *testing.T) {
+	for name, want := range map[string]string{
+		"conn":                             "conn",
+		"my-plugin_2.1":                    "my-plugin_2.1",
+		"../x/*y z":                        ".._x__y_z",
+		"a-very-long-plugin-instance-name": "a-very-long-plugin-insta",
+	} {
+		if got := socketDirName(name); got != want {
+			t.Errorf("socketDirName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
 // TestOldProtocolRefused: a plugin of another protocol version is refused
-// with a message that says what to do.
+// with a message that says what to do, and leaves no socket behind.
 func TestOldProtocolRefused(t *testing.T) {
+	tmp := privateTMPDIR(t)
 	_, err := Launch(Config{Name: "old", Path: testPlugin, Args: []string{"oldproto"}, Logger: quietLogger(t)})
+	noFilesLeft(t, tmp, "after the refusal")
 	if err == nil {
 		t.Fatal("a protocol 0 plugin was accepted")
 	}
@@ -559,13 +689,16 @@ func TestLiveModeDropsAndCounts(t *testing.T) {
 	}
 }
 
-// TestDescribe: check-only configuration leaves no file behind.
+// TestDescribe: check-only configuration leaves no file behind, in the
+// log directory or TMPDIR.
 func TestDescribe(t *testing.T) {
 	dir := t.TempDir()
+	tmp := privateTMPDIR(t)
 	info, err := Describe(builtinConfig(t, "weird", logs.Options{Dir: dir}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	noFilesLeft(t, tmp, "after Describe")
 	if info.Name != "weird" || len(info.Kinds) != 2 || info.Kinds[0] != event.KindConnEnd || info.Kinds[1] != event.KindWeird {
 		t.Fatalf("info %+v", info)
 	}

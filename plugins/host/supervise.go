@@ -259,6 +259,8 @@ func (p *Plugin) disable(err error) {
 	p.disabled.Store(true)
 	p.cond.Broadcast()
 	p.mu.Unlock()
+	// No process runs (restart stopped the last one) and none will.
+	p.removeSocketDir()
 	p.logger.Error(err.Error())
 }
 
