@@ -412,7 +412,8 @@ func replay(o options, stderr io.Writer) error {
 		srcErrs = append(srcErrs, lm.Errors()...)
 		if !o.quiet {
 			for _, cs := range lm.CaptureStats() {
-				fmt.Fprintf(stderr, "  %s: %d received, %d dropped by the kernel\n", cs.Name, cs.Received, cs.Dropped)
+				fmt.Fprintf(stderr, "  %s: %d received, %d dropped by the kernel, %d cut by the snap length\n",
+					cs.Name, cs.Received, cs.Dropped, cs.Cut)
 			}
 		}
 	}
@@ -564,7 +565,7 @@ func metricSources(eng *engine.Engine, lm *live.Merger, plugins []*host.Plugin, 
 			var out []metrics.Interface
 			for _, cs := range lm.CaptureStats() {
 				out = append(out, metrics.Interface{Name: cs.Name, Received: cs.Received, Dropped: cs.Dropped,
-					IfDropped: cs.IfDrops, Reopens: cs.Reopens, Down: cs.Down})
+					IfDropped: cs.IfDrops, Reopens: cs.Reopens, Cut: cs.Cut, Down: cs.Down})
 			}
 			return out
 		}

@@ -18,7 +18,7 @@ import (
 type Interface struct {
 	Name                         string
 	Received, Dropped, IfDropped uint64
-	Reopens                      uint64
+	Reopens, Cut                 uint64
 	Down                         bool
 }
 
@@ -43,7 +43,7 @@ type Sources struct {
 type collector struct {
 	src                                                       Sources
 	frames, filtered, events, conns                           *prometheus.Desc
-	ifRecv, ifDrop, ifIfDrop, ifReopen, ifDown                *prometheus.Desc
+	ifRecv, ifDrop, ifIfDrop, ifReopen, ifDown, ifCut         *prometheus.Desc
 	plDelivered, plDropped, plPending, plRestarts, plDisabled *prometheus.Desc
 	logBytes                                                  *prometheus.Desc
 }
@@ -61,6 +61,7 @@ func newCollector(src Sources) *collector {
 		ifRecv:      d("interface_received_frames_total", "Frames captured on an interface.", "interface"),
 		ifDrop:      d("interface_kernel_dropped_frames_total", "Frames the kernel dropped for lack of ring space.", "interface"),
 		ifIfDrop:    d("interface_driver_dropped_frames_total", "Frames the interface or driver dropped.", "interface"),
+		ifCut:       d("interface_cut_frames_total", "Frames captured shorter than on the wire (snap length).", "interface"),
 		ifReopen:    d("interface_reopens_total", "Times an interface was opened again after it disappeared.", "interface"),
 		ifDown:      d("interface_down", "1 while the interface is down or gone.", "interface"),
 		plDelivered: d("plugin_delivered_events_total", "Events a plugin took.", "plugin"),
@@ -74,7 +75,7 @@ func newCollector(src Sources) *collector {
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.frames, c.filtered, c.events, c.conns, c.ifRecv, c.ifDrop, c.ifIfDrop,
-		c.ifReopen, c.ifDown, c.plDelivered, c.plDropped, c.plPending, c.plRestarts, c.plDisabled, c.logBytes} {
+		c.ifReopen, c.ifDown, c.ifCut, c.plDelivered, c.plDropped, c.plPending, c.plRestarts, c.plDisabled, c.logBytes} {
 		ch <- d
 	}
 }
@@ -108,6 +109,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			cm(c.ifDrop, float64(i.Dropped), i.Name)
 			cm(c.ifIfDrop, float64(i.IfDropped), i.Name)
 			cm(c.ifReopen, float64(i.Reopens), i.Name)
+			cm(c.ifCut, float64(i.Cut), i.Name)
 			gm(c.ifDown, b2f(i.Down), i.Name)
 		}
 	}

@@ -215,6 +215,7 @@ type Stats struct {
 	Drops       uint64 // tp_drops: accepted but dropped because the ring was full
 	FreezeQueue uint64 // tp_freeze_q_cnt: times the ring was found full
 	Received    uint64 // frames Next returned
+	Cut         uint64 // of those, frames shorter than on the wire (cut by the snap length)
 	Filtered    uint64 // VLAN-tagged frames the filter rejected after the kernel (see README)
 	Reopens     uint64 // times the interface was opened again
 	Down        bool   // the interface is down or gone now

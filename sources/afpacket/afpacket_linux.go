@@ -63,6 +63,7 @@ type Source struct {
 	statsMu sync.Mutex // guards kstats and sock's fd against Close, for Stats
 	kstats  Stats      // kernel counters read so far, plus Reopens
 	recv    atomic.Uint64
+	cut     atomic.Uint64
 	vlanRej atomic.Uint64
 	isDown  atomic.Bool
 }
@@ -499,6 +500,9 @@ func (s *Source) frame(f *sources.Frame, k *socket) bool {
 	f.Iface = s.cfg.IfaceID
 	f.Source = 0
 	s.recv.Add(1)
+	if caplen < wirelen {
+		s.cut.Add(1)
+	}
 	return true
 }
 
@@ -663,6 +667,7 @@ func (s *Source) Stats() Stats {
 	s.readKernelStats()
 	st := s.kstats
 	st.Received = s.recv.Load()
+	st.Cut = s.cut.Load()
 	st.Filtered = s.vlanRej.Load()
 	st.Down = s.isDown.Load()
 	return st
@@ -673,7 +678,7 @@ func (s *Source) CaptureStats() live.CaptureStats {
 	st := s.Stats()
 	return live.CaptureStats{
 		Name: s.cfg.Iface, Received: st.Received, Kernel: st.Packets, Dropped: st.Drops,
-		Reopens: st.Reopens, Down: st.Down,
+		Reopens: st.Reopens, Cut: st.Cut, Down: st.Down,
 	}
 }
 

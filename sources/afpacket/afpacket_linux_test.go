@@ -261,6 +261,9 @@ func TestSnaplen(t *testing.T) {
 			t.Fatalf("captured %d of %d bytes, want 64 of %d", len(r.data), r.wirelen, 14+20+8+1000)
 		}
 	}
+	if cs := b.CaptureStats(); cs.Cut != 20 {
+		t.Errorf("%d frames counted as cut by the snap length, want 20", cs.Cut)
+	}
 }
 
 // A VLAN tag, which Linux takes out of the frame before packet sockets see

@@ -58,6 +58,7 @@ type CaptureStats struct {
 	Dropped  uint64 // frames the kernel accepted but dropped for lack of buffer space
 	IfDrops  uint64 // frames dropped by the interface or driver, where the source can tell (libpcap's ps_ifdrop); 0 otherwise
 	Reopens  uint64 // times the interface was opened again after it disappeared
+	Cut      uint64 // frames handed out shorter than on the wire (the snap length)
 	Down     bool   // the interface is down or gone right now
 }
 

@@ -135,6 +135,7 @@ type Source struct {
 
 	closed atomic.Bool
 	recv   atomic.Uint64
+	cut    atomic.Uint64
 	final  live.CaptureStats // counters at Close
 }
 
@@ -285,6 +286,9 @@ func (s *Source) NextWait(f *sources.Frame, d time.Duration) error {
 			f.Iface = s.cfg.IfaceID
 			f.Source = 0
 			s.recv.Add(1)
+			if caplen < f.WireLen {
+				s.cut.Add(1)
+			}
 			return nil
 		case 0: // nothing ready
 		case C.PCAP_ERROR_BREAK:
@@ -344,7 +348,7 @@ func (s *Source) CaptureStats() live.CaptureStats {
 	if s.p == nil {
 		return s.final
 	}
-	st := live.CaptureStats{Name: s.cfg.Iface, Received: s.recv.Load()}
+	st := live.CaptureStats{Name: s.cfg.Iface, Received: s.recv.Load(), Cut: s.cut.Load()}
 	var out [3]C.ulonglong
 	if C.weir_stats(s.p, &out[0]) == 0 {
 		st.Kernel, st.Dropped, st.IfDrops = uint64(out[0]), uint64(out[1]), uint64(out[2])
