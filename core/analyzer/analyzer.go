@@ -125,6 +125,12 @@ type Sink interface {
 	Redetect()
 }
 
+// RoleFlipper is implemented by sinks that can swap a connection's
+// originator and responder (the tracker, for UDP).
+type RoleFlipper interface {
+	FlipRoles() bool
+}
+
 // NewConn binds a session's Conn to a sink. Used by the tracker and by
 // analyzer tests.
 func NewConn(uid string, id event.ConnID, start int64, service string, sink Sink) *Conn {
@@ -153,3 +159,16 @@ func (c *Conn) StartAnalyzer(name string) bool { return c.sink.Start(name) }
 // Redetect restarts protocol detection on the bytes that follow, as for
 // an HTTP CONNECT tunnel.
 func (c *Conn) Redetect() { c.sink.Redetect() }
+
+// FlipRoles swaps the connection's originator and responder, as Zeek's
+// Connection::FlipRoles: a UDP analyzer calls it when a message shows the
+// roles reversed (a server's reply seen before the request). The tracker
+// updates ID in every session's Conn, and later deliveries carry the new
+// roles; conn.log's history gets a '^'. As in Zeek, the datagram being
+// delivered stays counted for the originator. It reports false, changing
+// nothing, where roles do not flip this way (TCP, whose roles the
+// handshake decides; sinks other than the tracker).
+func (c *Conn) FlipRoles() bool {
+	f, ok := c.sink.(RoleFlipper)
+	return ok && f.FlipRoles()
+}

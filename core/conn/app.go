@@ -26,6 +26,7 @@ type app struct {
 	tapSeq   [2]uint64
 
 	detectGen uint32 // bumped by Redetect: the segment being delivered is not re-examined
+	flipped   bool   // a session flipped the roles during the current datagram
 	eos       [2]bool
 	reset     bool
 }
@@ -66,6 +67,7 @@ func (a *app) tapServices() {
 type appSession struct {
 	name string
 	s    analyzer.Session
+	conn *analyzer.Conn // the session's view, updated on a flip
 	skip [2]bool
 	dead bool
 }
@@ -137,7 +139,7 @@ func (t *Tracker) newApp(c *Conn) *app {
 
 func (a *app) start(an analyzer.Analyzer) *appSession {
 	conn := analyzer.NewConn(a.c.uid, a.c.connID(), a.c.start, an.Name(), (*appSink)(a))
-	a.sessions = append(a.sessions, appSession{name: an.Name(), s: an.NewSession(conn)})
+	a.sessions = append(a.sessions, appSession{name: an.Name(), s: an.NewSession(conn), conn: conn})
 	return &a.sessions[len(a.sessions)-1]
 }
 
@@ -364,6 +366,21 @@ func (s *appSink) Start(name string) bool {
 		}
 	}
 	return false
+}
+
+// FlipRoles implements analyzer.RoleFlipper for UDP connections.
+func (s *appSink) FlipRoles() bool {
+	a := (*app)(s)
+	if a.c.transport != event.TransportUDP {
+		return false
+	}
+	a.c.flipRoles()
+	a.flipped = true
+	id := a.c.connID()
+	for i := range a.sessions {
+		a.sessions[i].conn.ID = id
+	}
+	return true
 }
 
 func (s *appSink) Redetect() {

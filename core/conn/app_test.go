@@ -9,6 +9,7 @@ import (
 	"github.com/weirnet/weir/core/analyzer"
 	"github.com/weirnet/weir/core/decode"
 	"github.com/weirnet/weir/core/event"
+	"github.com/weirnet/weir/core/flow"
 )
 
 // recAnalyzer records what its sessions receive. It detects "HELLO" from
@@ -253,5 +254,78 @@ func TestStreamDataTap(t *testing.T) {
 	}
 	if orig != "0:hello |6:world|" || resp != "0:+OK|" {
 		t.Errorf("stream data orig %q resp %q", orig, resp)
+	}
+}
+
+// flipAnalyzer flips the roles on a datagram that starts with "REPLY" from
+// the originator, like Zeek's NTP and DNS analyzers on a reply seen first.
+type flipAnalyzer struct{ ids []event.ConnID }
+
+type flipSession struct {
+	a *flipAnalyzer
+	c *analyzer.Conn
+}
+
+func (a *flipAnalyzer) Name() string                   { return "flip" }
+func (a *flipAnalyzer) Transports() analyzer.Transport { return analyzer.UDP }
+func (a *flipAnalyzer) Ports() []uint16                { return nil }
+func (a *flipAnalyzer) Detect(_ bool, b []byte) analyzer.Verdict {
+	if strings.HasPrefix(string(b), "RE") {
+		return analyzer.Match
+	}
+	return analyzer.NoMatch
+}
+func (a *flipAnalyzer) NewSession(c *analyzer.Conn) analyzer.Session {
+	return &flipSession{a: a, c: c}
+}
+func (s *flipSession) Datagram(ts int64, isOrig bool, b []byte) {
+	if isOrig && strings.HasPrefix(string(b), "REPLY") {
+		if !s.c.FlipRoles() {
+			panic("the tracker refused to flip a UDP connection")
+		}
+	}
+	s.a.ids = append(s.a.ids, s.c.ID)
+}
+func (s *flipSession) Stream(int64, bool, []byte) {}
+func (s *flipSession) Gap(int64, bool, uint64)    {}
+func (s *flipSession) End(int64)                  {}
+
+// A UDP analyzer's FlipRoles swaps the connection's roles as Zeek's
+// Connection::FlipRoles: conn.log's endpoints and counters swap, a '^'
+// joins the history, the session's ID follows, later datagrams carry the
+// new roles, and the datagram that flipped stays counted for the
+// originator (Zeek counts after its analyzers).
+func TestUDPFlipRoles(t *testing.T) {
+	an := &flipAnalyzer{}
+	cfg := DefaultConfig()
+	cfg.Analyzers = []analyzer.Analyzer{an}
+	tr := NewTracker(cfg)
+	srvPort, cliPort := uint16(7777), uint16(40000) // neither a likely server port
+	// The server's reply is seen first, then the client's next request.
+	reply := &decode.Packet{TS: t0, Status: decode.OK, IPVersion: 4, Proto: 17, Src: addr16(srv), Dst: addr16(cli),
+		SrcPort: srvPort, DstPort: cliPort, PayloadLen: 10, IPTotalLen: 38, Payload: []byte("REPLY 0001")}
+	req := &decode.Packet{TS: t0 + 1000, Status: decode.OK, IPVersion: 4, Proto: 17, Src: addr16(cli), Dst: addr16(srv),
+		SrcPort: cliPort, DstPort: srvPort, PayloadLen: 7, IPTotalLen: 35, Payload: []byte("REQUEST")}
+	tr.Packet(reply, reply.TS)
+	tr.Packet(req, req.TS)
+	tr.Flush(t0 + 1e9)
+	var end *event.Conn
+	for _, ev := range tr.TakeEvents() {
+		if ev.Kind == event.KindConnEnd {
+			end = ev.Conn
+		}
+	}
+	if end == nil {
+		t.Fatal("no connection")
+	}
+	if end.ID.OrigH != flow.Addr(addr16(cli)) || end.ID.OrigP != cliPort || end.ID.RespP != srvPort {
+		t.Errorf("originator %v:%d, responder port %d: want the client as originator", end.ID.OrigH, end.ID.OrigP, end.ID.RespP)
+	}
+	if end.History != "D^" || end.OrigPkts != 2 || end.OrigBytes != 17 || end.OrigIPBytes != 73 || end.RespPkts != 0 || end.ConnState != "S0" {
+		t.Errorf("history %q orig %d pkts %d bytes %d ip, resp %d pkts, state %s; want D^, 2/17/73, 0, S0",
+			end.History, end.OrigPkts, end.OrigBytes, end.OrigIPBytes, end.RespPkts, end.ConnState)
+	}
+	if len(an.ids) != 2 || an.ids[0] != end.ID || an.ids[1] != end.ID {
+		t.Errorf("session saw ids %v, want the flipped %v", an.ids, end.ID)
 	}
 }

@@ -281,7 +281,23 @@ func (t *Tracker) udpPacket(c *Conn, p *decode.Packet, isOrig bool) {
 	if len(p.Payload) > 0 {
 		if a := t.appFor(c); a != nil {
 			a.ts = p.TS
+			a.flipped = false
 			a.datagram(isOrig, p.Payload)
+			if a.flipped {
+				// Zeek counts a datagram after its analyzers have seen
+				// it, so the one that flipped the roles counts for the
+				// side it arrived as (now the other endpoint).
+				from, to := c.ep(!isOrig)
+				from.pkts--
+				from.ipBytes -= uint64(p.IPTotalLen)
+				from.size -= n
+				if from.pkts == 0 {
+					from.size = -1
+				}
+				to.pkts++
+				to.ipBytes += uint64(p.IPTotalLen)
+				to.size = max(to.size, 0) + n
+			}
 		}
 	}
 }

@@ -88,8 +88,10 @@ func (s *session) message(ts int64, b []byte, isQuery int) {
 	if s.firstMessage && h.qr && isQuery == 1 {
 		// The first message came from the originator but is a reply:
 		// Zeek flips the connection's roles (unless the responder is a
-		// multicast address).
+		// multicast address): conn.log's too, over UDP, where the
+		// tracker can; over TCP only the session's view of them.
 		if !s.respMulticast() {
+			s.c.FlipRoles()
 			s.flip()
 		}
 	}

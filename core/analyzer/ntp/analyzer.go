@@ -19,7 +19,10 @@
 // timestamp or a server's reference timestamp set, so that 48 zero bytes or
 // other protocols' datagrams do not pass.
 //
-// Datagram never keeps the bytes it is given and allocates nothing.
+// A server's message from the originator, or a client's from the responder,
+// flips the connection's roles once, as in Zeek (a capture that caught the
+// reply first). Datagram never keeps the bytes it is given and allocates
+// nothing.
 package ntp
 
 import (
@@ -47,7 +50,7 @@ type Analyzer struct {
 // New returns an analyzer with cfg (start from DefaultConfig), or an error
 // naming what is wrong with it.
 func New(cfg Config) (*Analyzer, error) {
-	d, err := dgram.New(dgram.Protocol{Name: Name, Check: check, Detectable: detectable}, cfg.Ports)
+	d, err := dgram.New(dgram.Protocol{Name: Name, Check: check, Detectable: detectable, Flip: reversed}, cfg.Ports)
 	if err != nil {
 		return nil, err
 	}

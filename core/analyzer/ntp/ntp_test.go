@@ -110,9 +110,12 @@ func TestSessions(t *testing.T) {
 		pieces []antest.Piece
 		want   antest.Expect
 	}{
-		{"request-reply", []antest.Piece{antest.OB(client()), antest.RB(server())}, antest.Expect{Service: "ntp", SkipOrig: true, SkipResp: true}},
-		{"reply-first", []antest.Piece{antest.RB(server()), antest.OB(client())}, antest.Expect{Service: "ntp", SkipOrig: true, SkipResp: true}},
-		{"sntp-zero-client", []antest.Piece{antest.OB(append([]byte{0x1b}, make([]byte, 47)...))}, antest.Expect{Service: "ntp", SkipOrig: true, SkipResp: true}},
+		{"request-reply", []antest.Piece{antest.OB(client()), antest.RB(server())}, antest.Expect{Service: "ntp"}},
+		{"reply-first", []antest.Piece{antest.RB(server()), antest.OB(client())}, antest.Expect{Service: "ntp"}},
+		// A server's message from the originator: the roles flip, and
+		// with nothing left to decide both directions are skipped.
+		{"server-from-orig", []antest.Piece{antest.OB(server()), antest.RB(client())}, antest.Expect{Service: "ntp", SkipOrig: true, SkipResp: true}},
+		{"sntp-zero-client", []antest.Piece{antest.OB(append([]byte{0x1b}, make([]byte, 47)...))}, antest.Expect{Service: "ntp"}},
 		{"dns-on-123", []antest.Piece{antest.OB(antest.Hex("12 34 01 00 00 01 00 00 00 00 00 00 07 65 78 61 6d 70 6c 65 03 63 6f 6d 00 00 01 00 01"))}, antest.Expect{Violation: true}},
 		{"garbage", []antest.Piece{antest.OB([]byte("hello world, this is not a time protocol message at all!!"))}, antest.Expect{Violation: true}},
 	}
@@ -155,4 +158,31 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("confirmed=%v for check %q", h.Confirmed, check(b))
 		}
 	})
+}
+
+// Zeek's NTP analyzer flips the roles once, on a server's message from the
+// originator or a client's from the responder, wherever in the exchange.
+func TestFlip(t *testing.T) {
+	a := newAnalyzer(t)
+	type dg struct {
+		orig bool
+		b    []byte
+	}
+	for _, c := range []struct {
+		name   string
+		dgrams []dg
+		flips  int
+	}{
+		{"normal", []dg{{true, client()}, {false, server()}, {true, client()}, {false, server()}}, 0},
+		{"server first", []dg{{true, server()}, {true, client()}}, 1},
+		{"client from responder later", []dg{{true, client()}, {false, server()}, {false, client()}, {false, client()}}, 1},
+	} {
+		h := antest.New(a)
+		for _, d := range c.dgrams {
+			h.Datagram(d.orig, d.b)
+		}
+		if h.Flips != c.flips {
+			t.Errorf("%s: %d flips, want %d", c.name, h.Flips, c.flips)
+		}
+	}
 }

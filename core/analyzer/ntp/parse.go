@@ -116,3 +116,12 @@ func detectable(b []byte) bool {
 	}
 	return !zero(b[40:48])
 }
+
+// reversed reports whether a well-formed message shows the roles reversed:
+// a server's message (mode 4) from the originator, or a client's (mode 3)
+// from the responder. Zeek's NTP analyzer then flips the connection.
+func reversed(isOrig bool, b []byte) bool {
+	const client, server = 3, 4
+	mode := b[0] & 7
+	return mode == server && isOrig || mode == client && !isOrig
+}

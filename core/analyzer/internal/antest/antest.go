@@ -33,6 +33,9 @@ type Harness struct {
 
 	// StartOK is what Start reports (is the named analyzer configured).
 	StartOK bool
+	// Flips counts the session's FlipRoles calls (the harness accepts
+	// them, as the tracker does for UDP).
+	Flips int
 
 	skip [2]bool
 	dead bool
@@ -161,6 +164,9 @@ func (h *Harness) Start(name string) bool {
 	h.Confirm(name)
 	return true
 }
+
+// FlipRoles implements analyzer.RoleFlipper.
+func (h *Harness) FlipRoles() bool { h.Flips++; return true }
 
 // Redetect implements analyzer.Sink.
 func (h *Harness) Redetect() {}

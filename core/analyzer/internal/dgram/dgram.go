@@ -30,6 +30,12 @@ type Protocol struct {
 	// protocol; it may be stricter than Check. Nil means Check(b) == "".
 	// It must not keep b and should not allocate.
 	Detectable func(b []byte) bool
+	// Flip, if set, reports whether the well-formed message b, sent by
+	// the originator if isOrig, shows the roles reversed (a server's
+	// reply from the originator). The session then flips the
+	// connection's roles, once, as Zeek's NTP analyzer does; until then
+	// it keeps examining datagrams. It must not keep b.
+	Flip func(isOrig bool, b []byte) bool
 }
 
 // Analyzer is a configured datagram-protocol analyzer. It is shared by all
@@ -100,26 +106,35 @@ func (a *Analyzer) Detect(isOrig bool, data []byte) analyzer.Verdict {
 
 // NewSession implements analyzer.Analyzer.
 func (a *Analyzer) NewSession(c *analyzer.Conn) analyzer.Session {
-	return &session{c: c, check: a.p.Check}
+	return &session{c: c, check: a.p.Check, flip: a.p.Flip}
 }
 
 type session struct {
 	c     *analyzer.Conn
 	check func([]byte) string
-	done  bool
+	flip  func(bool, []byte) bool
+	done  bool // the first datagram decided
 }
 
-// Datagram implements analyzer.Session: the first datagram decides.
+// Datagram implements analyzer.Session: the first datagram decides; with
+// Flip, later ones are examined until the roles have flipped.
 func (s *session) Datagram(ts int64, isOrig bool, b []byte) {
-	if s.done {
+	if !s.done {
+		s.done = true
+		if err := s.check(b); err != "" {
+			s.c.Violation(err)
+			return
+		}
+		s.c.Confirm()
+	} else if s.check(b) != "" {
 		return
 	}
-	s.done = true
-	if err := s.check(b); err != "" {
-		s.c.Violation(err)
-		return
+	if s.flip != nil {
+		if !s.flip(isOrig, b) {
+			return
+		}
+		s.c.FlipRoles()
 	}
-	s.c.Confirm()
 	s.c.Skip(true)
 	s.c.Skip(false)
 }
