@@ -452,6 +452,7 @@ func engineConfig(f config.File) (engine.Config, error) {
 	cc.MaxConns = f.Conn.MaxConnections
 	cc.MaxReassemblyBytes = f.Conn.MaxReassemblyBytes
 	cc.MaxReassemblyTotal = f.Conn.MaxReassemblyTotal
+	cc.IgnoreViolationsAfter = f.Conn.IgnoreViolationsAfter
 	cc.UIDSeed = f.Conn.UIDSeed
 	cc.CommunityIDSeed = f.Conn.CommunityIDSeed
 	if len(f.Conn.LocalNets) > 0 {

@@ -310,6 +310,10 @@ func (s *appSink) Confirm(service string) {
 
 func (s *appSink) Violation(service, reason string) {
 	a := (*app)(s)
+	if lim := a.t.cfg.IgnoreViolationsAfter; lim > 0 && a.c.bytes() > lim {
+		a.t.stats.ViolationsIgnored++
+		return
+	}
 	for i := range a.sessions {
 		if a.sessions[i].name == service && !a.sessions[i].dead {
 			a.sessions[i].dead = true

@@ -329,3 +329,28 @@ func TestUDPFlipRoles(t *testing.T) {
 		t.Errorf("session saw ids %v, want the flipped %v", an.ids, end.ID)
 	}
 }
+
+// As Zeek's DPD::ignore_violations_after: a violation once the connection
+// carries more than the limit is ignored; the service stays and the
+// session goes on.
+func TestViolationIgnoredDeepIntoConnection(t *testing.T) {
+	big := strings.Repeat("x", 6000)
+	segs := append(handshake(),
+		dseg{c2s: true, flags: PA, seq: 101, ack: 501, data: "HELLO" + big},
+		dseg{flags: PA, seq: 501, ack: 6106, data: "OK" + big},
+		dseg{flags: PA, seq: 6503, ack: 6106, data: "BAD"},
+	)
+	end, _ := runApp(t, &recAnalyzer{}, 9999, segs)
+	if len(end.Service) != 1 || end.Service[0] != "rec" {
+		t.Errorf("service %v after a violation 12 KB in, want rec kept", end.Service)
+	}
+	// Early, the same violation removes the service.
+	segs = append(handshake(),
+		dseg{c2s: true, flags: PA, seq: 101, ack: 501, data: "HELLO"},
+		dseg{flags: PA, seq: 501, ack: 106, data: "OK"},
+		dseg{flags: PA, seq: 503, ack: 106, data: "BAD"},
+	)
+	if end, _ := runApp(t, &recAnalyzer{}, 9999, segs); len(end.Service) != 0 {
+		t.Errorf("service %v after an early violation, want none", end.Service)
+	}
+}

@@ -42,6 +42,13 @@ type Config struct {
 	// and counted.
 	MaxConns int
 
+	// IgnoreViolationsAfter ignores an analyzer's protocol violation once
+	// the connection carries more than this many bytes (both directions;
+	// 0: never ignore), as Zeek's DPD::ignore_violations_after: deep
+	// into a connection a parse error is more likely the analyzer's than
+	// the protocol's, and the service stays.
+	IgnoreViolationsAfter uint64
+
 	// EmitConnStart publishes a ConnStart event for every new connection
 	// (only when a plugin subscribes: it costs an allocation per flow).
 	EmitConnStart bool
@@ -56,23 +63,24 @@ type Config struct {
 func DefaultConfig() Config {
 	nets, _ := flow.ParseNets(flow.ZeekPrivateAddressSpace)
 	return Config{
-		TCPInactivity:       5 * time.Minute,
-		UDPInactivity:       time.Minute,
-		ICMPInactivity:      time.Minute,
-		UnknownInactivity:   time.Minute,
-		TCPAttemptDelay:     5 * time.Second,
-		TCPSYNTimeout:       5 * time.Second,
-		TCPSessionTimer:     6 * time.Second,
-		TCPLinger:           5 * time.Second,
-		TCPCloseDelay:       5 * time.Second,
-		MaxInitialWindow:    16384,
-		MaxAboveHole:        16384,
-		MaxReassemblyRanges: 64,
-		MaxReassemblyBytes:  1 << 20,
-		MaxReassemblyTotal:  256 << 20,
-		MaxConns:            1 << 20,
-		LocalNets:           nets,
-		LikelyServerPorts:   DefaultLikelyServerPorts(),
+		TCPInactivity:         5 * time.Minute,
+		UDPInactivity:         time.Minute,
+		ICMPInactivity:        time.Minute,
+		UnknownInactivity:     time.Minute,
+		TCPAttemptDelay:       5 * time.Second,
+		TCPSYNTimeout:         5 * time.Second,
+		TCPSessionTimer:       6 * time.Second,
+		TCPLinger:             5 * time.Second,
+		TCPCloseDelay:         5 * time.Second,
+		MaxInitialWindow:      16384,
+		MaxAboveHole:          16384,
+		MaxReassemblyRanges:   64,
+		MaxReassemblyBytes:    1 << 20,
+		MaxReassemblyTotal:    256 << 20,
+		MaxConns:              1 << 20,
+		IgnoreViolationsAfter: 10 * 1024,
+		LocalNets:             nets,
+		LikelyServerPorts:     DefaultLikelyServerPorts(),
 	}
 }
 

@@ -1,6 +1,9 @@
 package conn
 
-import "github.com/weirnet/weir/core/decode"
+import (
+	"github.com/weirnet/weir/core/decode"
+	"github.com/weirnet/weir/core/event"
+)
 
 // This file follows Zeek's TCP session semantics (TCPSessionAdapter and
 // TCP_Endpoint): endpoint states, sequence-space accounting, history
@@ -133,6 +136,15 @@ func relativeSeq(e *endpoint, cur, last, wraps uint32) (rel uint64, underflow bo
 
 // size is the number of payload bytes the endpoint sent, from sequence
 // numbers (Zeek's TCP_Endpoint::Size).
+// bytes is what both endpoints sent so far, as conn.log would count it
+// now (Zeek's c$orig$size + c$resp$size).
+func (c *Conn) bytes() uint64 {
+	if c.transport == event.TransportTCP {
+		return c.orig.size2(c) + c.resp.size2(c)
+	}
+	return uint64(max(c.orig.size, 0) + max(c.resp.size, 0))
+}
+
 func (e *endpoint) size2(c *Conn) uint64 {
 	peer := &c.resp
 	if e == &c.resp {

@@ -28,6 +28,7 @@ type Stats struct {
 	EvictedByLimit          uint64
 	ReassemblyRangesDropped uint64
 	Violations              uint64
+	ViolationsIgnored       uint64 // past IgnoreViolationsAfter
 	Live                    int
 }
 

@@ -127,9 +127,10 @@ type Conn struct {
 	UDPInactivityTimeout  Duration `toml:"udp_inactivity_timeout"`  // udp_inactivity_timeout
 	ICMPInactivityTimeout Duration `toml:"icmp_inactivity_timeout"` // icmp_inactivity_timeout
 	MaxConnections        int      `toml:"max_connections"`
-	MaxReassemblyBytes    int      `toml:"max_reassembly_bytes"` // out-of-order bytes held per direction
-	MaxReassemblyTotal    int64    `toml:"max_reassembly_total"` // out-of-order bytes held per worker
-	LocalNets             []string `toml:"local_nets"`           // Site::local_nets; empty = Zeek's private address space
+	MaxReassemblyBytes    int      `toml:"max_reassembly_bytes"`    // out-of-order bytes held per direction
+	MaxReassemblyTotal    int64    `toml:"max_reassembly_total"`    // out-of-order bytes held per worker
+	IgnoreViolationsAfter uint64   `toml:"ignore_violations_after"` // DPD::ignore_violations_after; 0: never
+	LocalNets             []string `toml:"local_nets"`              // Site::local_nets; empty = Zeek's private address space
 	UIDSeed               uint64   `toml:"uid_seed"`
 	CommunityIDSeed       uint16   `toml:"community_id_seed"`
 }
@@ -153,6 +154,7 @@ func Default() File {
 			MaxConnections:        1 << 20,
 			MaxReassemblyBytes:    1 << 20,
 			MaxReassemblyTotal:    256 << 20,
+			IgnoreViolationsAfter: 10 * 1024,
 		},
 		Decode: Decode{
 			MaxFragmentDatagrams: 8192,
