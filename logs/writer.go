@@ -134,6 +134,10 @@ type Writer struct {
 // size-based rotation).
 func (w *Writer) Written() (file, total int64) { return w.fileBytes.Load(), w.totalBytes.Load() }
 
+// OpenTS is the network time the current file was opened at (its #open,
+// and the start of its name once rotated).
+func (w *Writer) OpenTS() int64 { return w.openTS }
+
 // Create opens Dir/<path>.log (plus .gz or .zst) for the log l, truncating
 // an existing file, and writes the TSV header. openTS is the network time in
 // nanoseconds since the Unix epoch that the header's #open line and a later

@@ -32,11 +32,31 @@ type checkpoint struct {
 	Seq      uint64    `json:"seq"`
 	Logs     []ckptLog `json:"logs"`
 	State    []byte    `json:"state,omitempty"`
+	// Rotating is a rotation that had not completed when the checkpoint
+	// was saved (for batch Seq, whose events Logs hold): a resumed plugin
+	// completes it before anything else.
+	Rotating *rotating `json:"rotating,omitempty"`
+	// Rotations are the latest rotations (see server.rotations): a
+	// resumed plugin reports them again, since the core may have missed
+	// the Ack that named their files.
+	Rotations []rotation `json:"rotations,omitempty"`
 }
 
 type ckptLog struct {
 	File string `json:"file"` // name in the log directory
 	Size int64  `json:"size"`
+	// Open is the file's open time as rotated names carry it
+	// (2006-01-02-15-04-05, UTC), "" when unknown: the resumed process's
+	// writer opens later, and a rotation must still name the file after
+	// the time it really opened.
+	Open string `json:"open,omitempty"`
+}
+
+// rotation is one rotation: the batch that asked for it and the files it
+// closed, as renamed.
+type rotation struct {
+	Seq   uint64   `json:"seq"`
+	Paths []string `json:"paths"`
 }
 
 // logSet tracks a plugin's log writers for checkpoints, and after a crash
@@ -61,10 +81,15 @@ type logSet struct {
 	opts     logs.Options // the core's options
 	ckptPath string
 	stageDir string
-	logger   hclog.Logger
+	rotDir   string // second names of the files a rotation in progress closes
+	linked   bool   // rotDir holds such names
 
-	staging bool             // writers are created in stageDir
-	resumed map[string]int64 // plain files the checkpoint listed → size
+	rotateStep func(step int) // tests: called in rotate before each file and at the end
+	logger     hclog.Logger
+
+	staging bool              // writers are created in stageDir
+	resumed map[string]int64  // plain files the checkpoint listed → size
+	opens   map[string]string // files the checkpoint listed → open time, if known
 	entries []*logEntry
 }
 
@@ -75,6 +100,12 @@ type logEntry struct {
 	copied     int64  // staged: bytes of the staged file already moved (or skipped)
 	skipHeader bool   // staged: the real file has its header already
 	closed     bool   // w was closed
+	// open is the main file's open time in rotated names' form, "" until
+	// known (see ckptLog.Open).
+	open string
+	// base is the size main had when w started continuing it (after a
+	// crash), which w's own count lacks.
+	base int64
 }
 
 func newLogSet(instance string, opts logs.Options, logger hclog.Logger) *logSet {
@@ -88,6 +119,7 @@ func newLogSet(instance string, opts logs.Options, logger hclog.Logger) *logSet 
 		opts:     opts,
 		ckptPath: filepath.Join(dir, ".weir-"+instance+".ckpt"),
 		stageDir: filepath.Join(dir, ".weir-"+instance+".stage"),
+		rotDir:   filepath.Join(dir, ".weir-"+instance+".rot"),
 		logger:   logger,
 	}
 }
@@ -106,6 +138,9 @@ func (s *logSet) options() logs.Options {
 func (s *logSet) fresh() error {
 	if err := os.Remove(s.ckptPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("sdk: removing stale checkpoint: %w", err)
+	}
+	if err := os.RemoveAll(s.rotDir); err != nil {
+		return fmt.Errorf("sdk: %w", err)
 	}
 	return os.RemoveAll(s.stageDir)
 }
@@ -131,7 +166,13 @@ func (s *logSet) resume(instance string) (checkpoint, error) {
 	if err := os.RemoveAll(s.stageDir); err != nil {
 		return ck, fmt.Errorf("sdk: %w", err)
 	}
+	if ck.Rotating != nil {
+		if err := s.finishRotation(&ck); err != nil {
+			return ck, err
+		}
+	}
 	s.resumed = make(map[string]int64)
+	s.opens = make(map[string]string)
 	compressed := s.opts.Compress != logs.NoCompression
 	for _, l := range ck.Logs {
 		if l.File != filepath.Base(l.File) || strings.HasPrefix(l.File, ".") {
@@ -140,6 +181,9 @@ func (s *logSet) resume(instance string) (checkpoint, error) {
 		path := filepath.Join(s.dir, l.File)
 		if err := os.Truncate(path, l.Size); err != nil {
 			return ck, fmt.Errorf("sdk: resuming %s: %w", path, err)
+		}
+		if validOpen(l.Open) {
+			s.opens[l.File] = l.Open
 		}
 		if !compressed {
 			s.resumed[l.File] = l.Size
@@ -178,8 +222,15 @@ func keepPart(path string) (string, error) {
 	}
 }
 
-// track registers w. It must have been created with options().
-func (s *logSet) track(w *logs.Writer) error {
+// openTSer is a logs.Writer that tells the open time of its current file.
+// logs.Writer does not yet: until it does, the open time of a writer the
+// handler created itself (TrackLog) is read from the TSV header, and is
+// unknown for JSON (see ckptLog.Open).
+type openTSer interface{ OpenTS() int64 }
+
+// track registers w. It must have been created with options(); open is
+// its open time in rotated names' form, "" if the caller does not know.
+func (s *logSet) track(w *logs.Writer, open string) error {
 	for _, e := range s.entries {
 		if e.w == w {
 			return nil
@@ -191,19 +242,31 @@ func (s *logSet) track(w *logs.Writer) error {
 	if filepath.Clean(dir) != filepath.Clean(want) {
 		return fmt.Errorf("sdk: log %s is not in %s: create logs with Context.CreateLog or Context.LogOptions", name, want)
 	}
+	if o, ok := any(w).(openTSer); ok && open == "" {
+		open = zeekTime(o.OpenTS())
+	}
 	e := &logEntry{w: w, main: filepath.Join(s.dir, base), staged: s.staging}
 	if e.staged {
-		_, e.skipHeader = s.resumed[base]
+		e.base, e.skipHeader = s.resumed[base]
 		delete(s.resumed, base)
+		if e.skipHeader {
+			open = s.opens[base]
+		}
 	}
+	e.open = open
 	s.entries = append(s.entries, e)
 	return nil
 }
 
 // checkpoint flushes every log, moves staged records to the real files
 // and saves the checkpoint for batch seq.
-func (s *logSet) checkpoint(instance string, seq uint64, state []byte) error {
-	ck := checkpoint{Version: checkpointVersion, Instance: instance, Seq: seq, State: state}
+//
+// With pending set, the checkpoint also records a rotation about to start
+// (see rotating): the files it will rotate get a second name in rotDir,
+// so that a process replacing one that crashed in the middle of the
+// rotation can find them whatever they are called by then.
+func (s *logSet) checkpoint(instance string, seq uint64, state []byte, rotations []rotation, pending *rotating) error {
+	ck := checkpoint{Version: checkpointVersion, Instance: instance, Seq: seq, State: state, Rotations: rotations}
 	for _, e := range s.entries {
 		if !e.closed {
 			if err := e.w.Flush(); errors.Is(err, logs.ErrClosed) {
@@ -221,15 +284,31 @@ func (s *logSet) checkpoint(instance string, seq uint64, state []byte) error {
 		if err != nil {
 			return fmt.Errorf("sdk: checkpoint: %w", err)
 		}
-		ck.Logs = append(ck.Logs, ckptLog{File: filepath.Base(e.main), Size: fi.Size()})
+		if e.open == "" && s.opts.Format == logs.TSV {
+			e.open = readOpen(e.main)
+		}
+		ck.Logs = append(ck.Logs, ckptLog{File: filepath.Base(e.main), Size: fi.Size(), Open: e.open})
 	}
 	// Files of the crashed process that no writer continues yet keep
 	// their size.
 	for f, size := range s.resumed {
-		ck.Logs = append(ck.Logs, ckptLog{File: f, Size: size})
+		ck.Logs = append(ck.Logs, ckptLog{File: f, Size: size, Open: s.opens[f]})
 	}
 	slices.SortFunc(ck.Logs, func(a, b ckptLog) int { return strings.Compare(a.File, b.File) })
-	data, err := json.Marshal(&ck)
+	if pending != nil {
+		ck.Rotating = s.link(pending)
+	} else if s.linked {
+		if err := os.RemoveAll(s.rotDir); err != nil {
+			return fmt.Errorf("sdk: checkpoint: %w", err)
+		}
+		s.linked = false
+	}
+	return s.save(&ck)
+}
+
+// save writes ck to the checkpoint file, atomically.
+func (s *logSet) save(ck *checkpoint) error {
+	data, err := json.Marshal(ck)
 	if err != nil {
 		return fmt.Errorf("sdk: checkpoint: %w", err)
 	}
@@ -247,8 +326,12 @@ func (s *logSet) checkpoint(instance string, seq uint64, state []byte) error {
 // file. The first move drops the staged file's header if the real file
 // has one, and otherwise replaces the real file (left over from the
 // crashed process after its last checkpoint).
-func (e *logEntry) move() error {
-	src, err := os.Open(e.w.Name())
+func (e *logEntry) move() error { return e.moveFrom(e.w.Name()) }
+
+// moveFrom is move from the staged file src (w's file, or the one w's
+// rotation closed).
+func (e *logEntry) moveFrom(name string) error {
+	src, err := os.Open(name)
 	if err != nil {
 		return fmt.Errorf("sdk: %w", err)
 	}
@@ -328,6 +411,9 @@ func (s *logSet) close(ts int64) error {
 		return errors.Join(errs...)
 	}
 	if err := os.Remove(s.ckptPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("sdk: %w", err)
+	}
+	if err := os.RemoveAll(s.rotDir); err != nil {
 		return fmt.Errorf("sdk: %w", err)
 	}
 	return os.RemoveAll(s.stageDir)

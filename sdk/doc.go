@@ -37,6 +37,17 @@
 // continued, so the part before the crash keeps a numbered name
 // (redis.1.log.zst) and a new file starts; nothing is lost or repeated.
 //
+// # Rotation
+//
+// The core rotates a plugin's logs as it rotates its own (network-time
+// interval, size, SIGHUP), in band: after the events of the batch that asks
+// for it, the SDK calls the handler's Rotator if it has one, then closes,
+// renames (<path>.<open>-<close>.log) and reopens every log it tracks,
+// checkpoints, and reports the closed files to the core for its
+// post_rotate hook. A crash in the middle of a rotation is completed by the
+// next process; a rotation the checkpoint covers is not done again.
+// WithoutRotation opts out.
+//
 // # Testing
 //
 // Run drives a handler in the test's own process exactly as the core

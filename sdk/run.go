@@ -16,13 +16,17 @@ type RunConfig struct {
 	Logs     logs.Options // where and how to write the logs
 	OpenTS   int64        // network time of the first packet
 	CloseTS  int64        // network time of the end of the run
+	// Rotations asks for the logs to be rotated after some batches: the
+	// index of a batch → the network time of the rotation.
+	Rotations map[int]int64
 }
 
 // Run drives handler h in this process as the core drives a plugin
 // process: it configures the plugin, opens it, passes every batch through
 // the wire encoding and the SDK's batch handling (checkpoints included),
-// and closes it. It is meant for a plugin's own tests, which then need no
-// core and no process; opts are those the plugin passes to Serve.
+// rotating the logs where cfg.Rotations says, and closes it. It is meant
+// for a plugin's own tests, which then need no core and no process; opts
+// are those the plugin passes to Serve.
 func Run(name string, h Handler, cfg RunConfig, batches [][]event.Event, opts ...Option) error {
 	s := newServer(name, h, opts...)
 	ctx := context.Background()
@@ -45,11 +49,16 @@ func Run(name string, h Handler, cfg RunConfig, batches [][]event.Event, opts ..
 		return err
 	}
 	var msg []byte
+	var ack pb.Ack
 	for i, b := range batches {
-		msg = wire.AppendBatch(msg[:0], uint64(i+1), i == len(batches)-1, b)
+		ts, rotate := cfg.Rotations[i]
+		msg = wire.AppendBatch(msg[:0], uint64(i+1), i == len(batches)-1 || rotate, b)
+		if rotate {
+			msg = wire.AppendRotate(msg, ts)
+		}
 		// Decode keeps pointers into the message: each batch gets its
 		// own, as over the wire.
-		if _, _, err := s.apply(append([]byte(nil), msg...)); err != nil {
+		if _, err := s.apply(append([]byte(nil), msg...), &ack); err != nil {
 			return err
 		}
 	}

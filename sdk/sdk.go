@@ -60,6 +60,18 @@ type Closer interface {
 	Close(ctx *Context, ts int64) error
 }
 
+// Rotator is implemented by a handler with something to write to its logs
+// before they rotate at network time ts (records it holds back that belong
+// in the closing files). After it returns, the SDK closes every log
+// created with Context.CreateLog or registered with TrackLog (#close at
+// ts), renames it Zeek-style, <path>.<open>-<close>.log, and continues in a
+// new file opening at ts; the writers stay valid. The core asks for a
+// rotation between two batches: at an interval of network time, when a log
+// grows past a size, or on SIGHUP.
+type Rotator interface {
+	Rotate(ctx *Context, ts int64) error
+}
+
 // Snapshotter is implemented by a handler that keeps state across batches
 // that its future output depends on (a table of open transactions, what
 // was already reported). The SDK saves the snapshot with each checkpoint
@@ -81,6 +93,7 @@ type settings struct {
 	protocols []string
 	logs      []string
 	logger    hclog.Logger
+	noRotate  bool
 }
 
 // Subscribe adds event kinds to the plugin's subscriptions.
@@ -105,6 +118,14 @@ func StreamProtocols(protocols ...string) Option {
 // `analyzer plugins`.
 func Logs(paths ...string) Option {
 	return func(s *settings) { s.logs = append(s.logs, paths...) }
+}
+
+// WithoutRotation tells the core not to rotate the plugin's logs (it
+// writes to a pipe, or rotates on its own): the core then treats it as a
+// plugin built with an SDK from before rotation, whose logs stay one file
+// each.
+func WithoutRotation() Option {
+	return func(s *settings) { s.noRotate = true }
 }
 
 // WithLogger sets the logger of the plugin process. By default it writes
@@ -201,7 +222,7 @@ func (c *Context) CreateLog(l *schema.Log, openTS int64) (*logs.Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.logs.track(w); err != nil {
+	if err := c.logs.track(w, zeekTime(openTS)); err != nil {
 		_ = w.Close(openTS)
 		return nil, err
 	}
@@ -211,7 +232,7 @@ func (c *Context) CreateLog(l *schema.Log, openTS int64) (*logs.Writer, error) {
 // TrackLog registers a writer the handler created itself with
 // LogOptions, so that checkpoints flush it and the SDK closes it. Tracking
 // a writer twice is harmless.
-func (c *Context) TrackLog(w *logs.Writer) error { return c.logs.track(w) }
+func (c *Context) TrackLog(w *logs.Writer) error { return c.logs.track(w, "") }
 
 func (s *settings) normalize() {
 	slices.Sort(s.kinds)

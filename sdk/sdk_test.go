@@ -117,12 +117,13 @@ func process(t *testing.T, h Handler, lo logs.Options, resume bool) (*server, ui
 func feed(t *testing.T, s *server, batches [][]event.Event, from, to uint64) (acked uint64) {
 	t.Helper()
 	for seq := from; seq <= to; seq++ {
-		ack, send, err := s.apply(wire.AppendBatch(nil, seq, false, batches[seq-1]))
+		var ack pb.Ack
+		send, err := s.apply(wire.AppendBatch(nil, seq, false, batches[seq-1]), &ack)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if send {
-			acked = ack
+			acked = ack.Seq
 		}
 	}
 	return acked
@@ -234,7 +235,7 @@ func TestDuplicateBatchesSkipped(t *testing.T) {
 	if c.total != 10 {
 		t.Fatalf("total %d after a resent batch", c.total)
 	}
-	if _, _, err := s.apply(wire.AppendBatch(nil, 9, false, batches[2])); err == nil {
+	if _, err := s.apply(wire.AppendBatch(nil, 9, false, batches[2]), new(pb.Ack)); err == nil {
 		t.Fatal("batch 9 after 2 accepted")
 	}
 }

@@ -68,6 +68,10 @@ type server struct {
 	applied   uint64 // last batch applied
 	acked     uint64 // last batch checkpointed
 	closed    bool
+	// rotations are the latest rotations, oldest first, kept (and
+	// checkpointed) while the core may still be waiting for their Ack:
+	// see keepRotations.
+	rotations []rotation
 }
 
 func newServer(name string, h Handler, opts ...Option) *server {
@@ -160,6 +164,10 @@ func (s *server) Configure(_ context.Context, req *pb.ConfigureRequest) (*pb.Con
 		DataProtocols: set.protocols,
 		Logs:          set.logs,
 		ResumeSeq:     ck.Seq,
+		Rotates:       !set.noRotate,
+	}
+	for _, r := range ck.Rotations {
+		resp.Rotations = append(resp.Rotations, &pb.Rotation{Seq: r.Seq, Paths: r.Paths})
 	}
 	for _, k := range set.kinds {
 		resp.Kinds = append(resp.Kinds, pb.Kind(k))
@@ -179,6 +187,7 @@ func (s *server) Configure(_ context.Context, req *pb.ConfigureRequest) (*pb.Con
 		s.ackEvery = defaultAckEvery
 	}
 	s.applied, s.acked = ck.Seq, ck.Seq
+	s.rotations = ck.Rotations
 	if ck.Seq > 0 {
 		s.logger.Info("resuming after a restart", "checkpoint", ck.Seq)
 	}
@@ -226,12 +235,11 @@ func (s *server) Events(stream pb.Plugin_EventsServer) error {
 			}
 			return err
 		}
-		seq, send, err := s.apply(raw.B)
+		send, err := s.apply(raw.B, &ack)
 		if err != nil {
 			return err
 		}
 		if send {
-			ack.Seq = seq
 			if err := stream.Send(&ack); err != nil {
 				return err
 			}
@@ -239,46 +247,123 @@ func (s *server) Events(stream pb.Plugin_EventsServer) error {
 	}
 }
 
-// apply handles one encoded batch and says whether to acknowledge, and
-// what. A batch at or below the last applied one is a resend the plugin
+// apply handles one encoded batch and says whether to acknowledge, filling
+// ack. A batch at or below the last applied one is a resend the plugin
 // already has (the core resends from its last acknowledgement, the
 // checkpoint may be later): it is skipped, which makes delivery idempotent
-// per batch.
-func (s *server) apply(msg []byte) (ack uint64, send bool, err error) {
+// per batch; a resent rotation is not done again, but the files it closed
+// are named again in the Ack.
+//
+// A batch that asks for a rotation is applied, checkpointed with the
+// rotation about to start, rotated and checkpointed again. A crash before
+// the first of these checkpoints resumes from before the batch, which the
+// core sends again, rotation and all; a crash after it resumes from the
+// batch, and the new process completes the rotation and reports its files
+// (ConfigureResponse.rotations).
+func (s *server) apply(msg []byte, ack *pb.Ack) (send bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.ready(); err != nil {
-		return 0, false, err
+		return false, err
 	}
 	b, err := wire.Decode(msg)
 	if err != nil {
-		return 0, false, status.Error(codes.InvalidArgument, err.Error())
+		return false, status.Error(codes.InvalidArgument, err.Error())
 	}
+	sync := b.Sync || b.Rotate
 	switch {
 	case b.Seq == 0:
-		return 0, false, status.Error(codes.InvalidArgument, "sdk: batch without a sequence number")
+		return false, status.Error(codes.InvalidArgument, "sdk: batch without a sequence number")
 	case b.Seq <= s.applied:
-		return s.acked, b.Sync && s.acked > 0, nil
+		if !sync || s.acked == 0 {
+			return false, nil
+		}
+		s.fillAck(ack, b.Seq, s.acked)
+		return true, nil
 	case b.Seq != s.applied+1:
-		return 0, false, status.Errorf(codes.InvalidArgument, "sdk: batch %d after batch %d", b.Seq, s.applied)
+		return false, status.Errorf(codes.InvalidArgument, "sdk: batch %d after batch %d", b.Seq, s.applied)
 	}
 	if len(b.Events) > 0 {
 		if err := s.h.Handle(s.ctx, b.Events); err != nil {
-			return 0, false, status.Errorf(codes.Internal, "%s: batch %d: %v", s.name, b.Seq, err)
+			return false, status.Errorf(codes.Internal, "%s: batch %d: %v", s.name, b.Seq, err)
 		}
 	}
+	from := s.acked + 1
 	s.applied = b.Seq
-	if !b.Sync && int(s.applied-s.acked) < s.ackEvery {
-		return 0, false, nil
+	if b.Rotate && !s.set.noRotate {
+		if err := s.rotate(b.Seq, b.RotateTS); err != nil {
+			return false, status.Error(codes.Internal, err.Error())
+		}
 	}
-	if err := s.checkpoint(); err != nil {
-		return 0, false, status.Error(codes.Internal, err.Error())
+	if !sync && int(s.applied-s.acked) < s.ackEvery {
+		return false, nil
 	}
-	return s.acked, true, nil
+	if err := s.checkpoint(nil); err != nil {
+		return false, status.Error(codes.Internal, err.Error())
+	}
+	s.fillAck(ack, from, s.acked)
+	return true, nil
 }
 
-// checkpoint saves the state after s.applied; s.mu is held.
-func (s *server) checkpoint() error {
+// rotate has the handler finish what belongs in the closing files
+// (Rotator) and rotates the logs at network time ts, for batch seq; s.mu
+// is held.
+func (s *server) rotate(seq uint64, ts int64) error {
+	if r, ok := s.h.(Rotator); ok {
+		if err := r.Rotate(s.ctx, ts); err != nil {
+			return fmt.Errorf("%s: rotate: %w", s.name, err)
+		}
+	}
+	// The checkpoint first, recording the rotation about to start: a
+	// process replacing this one completes it (see logSet.finishRotation).
+	if err := s.checkpoint(&rotating{Seq: seq, TS: ts}); err != nil {
+		return err
+	}
+	paths, err := s.ctx.logs.rotate(ts, s.ctx.openTS)
+	s.rotations = append(s.rotations, rotation{Seq: seq, Paths: paths})
+	if err != nil {
+		return fmt.Errorf("%s: rotating the logs of batch %d: %w", s.name, seq, err)
+	}
+	if len(paths) > 0 {
+		s.logger.Debug("rotated", "batch", seq, "files", paths)
+	}
+	return nil
+}
+
+// maxRotations bounds the rotations a checkpoint keeps.
+const maxRotations = 16
+
+// keepRotations forgets rotations whose Ack the core cannot be waiting
+// for any more; s.mu is held. The core sends at most a window of batches,
+// about twice ackEvery, beyond the last Ack it received: a rotation more
+// than two windows back was named in an Ack the core has seen.
+func (s *server) keepRotations() {
+	keep := s.rotations
+	for len(keep) > 0 && (len(keep) > maxRotations || keep[0].Seq+4*uint64(s.ackEvery) < s.applied) {
+		keep = keep[1:]
+	}
+	s.rotations = keep
+}
+
+// fillAck makes ack acknowledge every batch up to seq, naming the
+// rotations of batches from..seq; s.mu is held.
+func (s *server) fillAck(ack *pb.Ack, from, seq uint64) {
+	ack.Seq = seq
+	for i := range ack.Rotations {
+		ack.Rotations[i] = nil
+	}
+	ack.Rotations = ack.Rotations[:0]
+	for _, r := range s.rotations {
+		if r.Seq >= from && r.Seq <= seq {
+			ack.Rotations = append(ack.Rotations, &pb.Rotation{Seq: r.Seq, Paths: r.Paths})
+		}
+	}
+	ack.FileBytes, ack.TotalBytes = s.ctx.logs.sizes()
+}
+
+// checkpoint saves the state after s.applied, and the rotation about to
+// start if pending is set; s.mu is held.
+func (s *server) checkpoint(pending *rotating) error {
 	var state []byte
 	if sn, ok := s.h.(Snapshotter); ok {
 		var err error
@@ -289,7 +374,8 @@ func (s *server) checkpoint() error {
 			state = []byte{}
 		}
 	}
-	if err := s.ctx.logs.checkpoint(s.ctx.instance, s.applied, state); err != nil {
+	s.keepRotations()
+	if err := s.ctx.logs.checkpoint(s.ctx.instance, s.applied, state, s.rotations, pending); err != nil {
 		return err
 	}
 	s.acked = s.applied

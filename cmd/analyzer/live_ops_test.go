@@ -94,14 +94,22 @@ func (s *opsSensor) waitFor(t *testing.T, want string, n int) {
 // stop sends SIGTERM and waits up to limit for the exit.
 func (s *opsSensor) stop(t *testing.T, limit time.Duration) error {
 	t.Helper()
-	s.cmd.Process.Signal(syscall.SIGTERM)
+	return signalStop(t, s.cmd, limit, s.stderr.String)
+}
+
+// signalStop sends SIGTERM to a sensor and returns how it exited; the test
+// fails, with what the sensor said (stderr), if it is still running after
+// limit.
+func signalStop(t *testing.T, cmd *exec.Cmd, limit time.Duration, stderr func() string) error {
+	t.Helper()
+	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
-	go func() { done <- s.cmd.Wait() }()
+	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		return err
 	case <-time.After(limit):
-		t.Fatalf("sensor did not stop within %v of SIGTERM:\n%s", limit, s.stderr.String())
+		t.Fatalf("sensor did not stop within %v of SIGTERM:\n%s", limit, stderr())
 		return nil
 	}
 }
@@ -140,12 +148,26 @@ func TestLiveReload(t *testing.T) {
 	}
 	write("[engine]\nfilter = \"icmp\"\n")
 	s := startOpsSensor(t, p.NsA, "-i", p.IfA, "-o", dir, "-q", "-c", cfg, "--stats-interval", "100ms")
+	// Each SIGHUP reopens the logs; stats.log must hold a record for
+	// there to be a file to rotate.
+	statsWritten := func() {
+		for i := 0; ; i++ {
+			if b, _ := os.ReadFile(filepath.Join(dir, "stats.log")); len(dataLines(b)) > 0 {
+				return
+			}
+			if i == 300 {
+				t.Fatal("stats.log never got a record")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	ping := func() { livetest.MustIn(t, p.NsA, "ping", "-c", "2", "-i", "0.01", "-q", livetest.B4) }
 	udp := func(port string) { livetest.SendUDP(t, p.NsA, livetest.B4+":"+port, 5, 20, 0) }
 
 	ping()      // logged
 	udp("9000") // filtered out
 	write("[engine]\nfilter = \"udp dst port 9000\"\n[conn]\nmax_connections = 1000\n")
+	statsWritten()
 	s.cmd.Process.Signal(syscall.SIGHUP)
 	s.waitFor(t, "analyzer: reload:", 1)
 	time.Sleep(100 * time.Millisecond) // the capture attaches it within its idle timeout
@@ -158,6 +180,7 @@ func TestLiveReload(t *testing.T) {
 	udp("9000") // logged
 
 	write("[engine]\nfilter = \"udp dst port\"\n")
+	statsWritten()
 	s.cmd.Process.Signal(syscall.SIGHUP)
 	s.waitFor(t, "analyzer: reload:", 3) // the refusal, then the reopening
 	if e := s.stderr.String(); !strings.Contains(e, "the running filter stays") {

@@ -51,16 +51,8 @@ func TestLiveMatchesOffline(t *testing.T) {
 	if strings.Contains(m, `weir_interface_received_frames_total{interface="`+p.IfA+`"} 0`+"\n") {
 		t.Error("metrics say no frame was received")
 	}
-	sensor.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- sensor.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("sensor exited with %v: %s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("sensor did not stop on SIGTERM: %s", stderr.String())
+	if err := signalStop(t, sensor, 10*time.Second, stderr.String); err != nil {
+		t.Fatalf("sensor exited with %v: %s", err, stderr.String())
 	}
 	pcap := stopDump()
 

@@ -339,6 +339,9 @@ func replay(o options, stderr io.Writer) error {
 	var post atomic.Pointer[[]string] // a reload may change it
 	post.Store(&cfg.Output.PostRotate)
 	b.OnRotate = postRotate(&post, stderr) // interval, size or SIGHUP
+	for _, p := range launched {
+		p.OnRotate(b.OnRotate) // files an out-of-process plugin closes later (live) or beyond its first
+	}
 	if lm != nil {
 		// A sensor never waits for its outputs: each log writes from its
 		// own bounded queue, and what does not fit is dropped and

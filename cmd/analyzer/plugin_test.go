@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // buildAnalyzer builds the binary once per test (plugin-serve needs a real
@@ -96,5 +98,42 @@ func TestRotationBySize(t *testing.T) {
 	whole := analyze(t, "-r", pcap)
 	if want := len(dataLines(whole["dns.log"])); lines != want {
 		t.Errorf("%d dns records over %d files, want %d", lines, len(rotated)+1, want)
+	}
+}
+
+// A log written by a plugin in its own process rotates as the in-process
+// one does: the same files, byte for byte, and post_rotate is told.
+func TestOutOfProcessRotation(t *testing.T) {
+	bin := buildAnalyzer(t)
+	pcap := filepath.Join(pcapDir, "tcp_inactivity.pcap") // two bursts minutes apart
+	list := filepath.Join(t.TempDir(), "rotated")
+	hook := fmt.Sprintf("[output]\npost_rotate = [\"sh\", \"-c\", \"echo \\\"$0\\\" >> %s\"]\n", list)
+	cfg := filepath.Join(t.TempDir(), "weir.toml")
+	os.WriteFile(cfg, []byte(hook+"[[plugin]]\nname = \"conn\"\nbuiltin = \"conn\"\n"), 0o644)
+	oop, inp := t.TempDir(), t.TempDir()
+	if out, err := exec.Command(bin, "-c", cfg, "-r", pcap, "-o", oop, "-q", "--rotate", "1m").CombinedOutput(); err != nil {
+		t.Fatalf("out-of-process run: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "-r", pcap, "-o", inp, "-q", "--rotate", "1m").CombinedOutput(); err != nil {
+		t.Fatalf("in-process run: %v\n%s", err, out)
+	}
+	files, _ := filepath.Glob(filepath.Join(inp, "conn*.log"))
+	if len(files) < 2 {
+		t.Fatalf("the in-process run rotated nothing: %v", files)
+	}
+	for _, f := range files {
+		want, _ := os.ReadFile(f)
+		got, err := os.ReadFile(filepath.Join(oop, filepath.Base(f)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs out of process (%v)", filepath.Base(f), err)
+		}
+	}
+	var told []byte
+	for i := 0; i < 100 && !bytes.Contains(told, []byte(oop)); i++ { // the hook runs in the background
+		time.Sleep(20 * time.Millisecond)
+		told, _ = os.ReadFile(list)
+	}
+	if n := bytes.Count(told, []byte(filepath.Join(oop, "conn."))); n != len(files)-1 {
+		t.Errorf("post_rotate told of %d rotated conn logs, want %d:\n%s", n, len(files)-1, told)
 	}
 }

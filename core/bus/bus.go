@@ -242,13 +242,11 @@ func (b *Bus) rotate(ts int64, pick func(*sub) bool) error {
 			s.q.put(item{op: opRotate, ts: ts})
 			continue
 		}
-		p, err := b.rotateOne(s, ts)
+		ps, err := b.rotateOne(s, ts)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if p != "" {
-			paths = append(paths, p)
-		}
+		paths = append(paths, ps...)
 	}
 	if len(paths) > 0 && b.OnRotate != nil {
 		b.OnRotate(paths)
@@ -256,13 +254,29 @@ func (b *Bus) rotate(ts int64, pick func(*sub) bool) error {
 	return errors.Join(errs...)
 }
 
-// rotateOne rotates one plugin's files, returning the closed file.
-func (b *Bus) rotateOne(s *sub, ts int64) (string, error) {
-	p, err := s.p.(Rotator).Rotate(ts)
+// MultiRotator is implemented by plugins whose rotation may close several
+// files (an out-of-process plugin writing several logs); the bus prefers
+// it to Rotator.
+type MultiRotator interface {
+	RotateAll(ts int64) ([]string, error)
+}
+
+// rotateOne rotates one plugin's files, returning the closed ones.
+func (b *Bus) rotateOne(s *sub, ts int64) ([]string, error) {
+	var paths []string
+	var err error
+	if mr, ok := s.p.(MultiRotator); ok {
+		paths, err = mr.RotateAll(ts)
+	} else {
+		var p string
+		if p, err = s.p.(Rotator).Rotate(ts); p != "" {
+			paths = []string{p}
+		}
+	}
 	if err != nil {
 		err = b.fail(s, pluginErr(s, "rotate", err))
 	}
-	return p, err
+	return paths, err
 }
 
 // Sizer is implemented by plugins that write files: the record bytes in

@@ -134,8 +134,8 @@ func (b *Bus) drive(s *sub) {
 			}
 		case opRotate:
 			if !s.failed.Load() {
-				if p, _ := b.rotateOne(s, it.ts); p != "" && b.OnRotate != nil {
-					b.OnRotate([]string{p})
+				if ps, _ := b.rotateOne(s, it.ts); len(ps) > 0 && b.OnRotate != nil {
+					b.OnRotate(ps)
 				}
 			}
 			q.rotating.Add(-1)

@@ -31,6 +31,12 @@
 // returns an error, so the other plugins and the core go on. A killed
 // process's unix socket is removed with it: see sockets.go.
 //
+// # Rotation
+//
+// Plugin implements bus.Rotator and bus.Sizer. A rotation travels in the
+// event stream, on the batch being filled, so that it falls between exactly
+// the events handed over before and after it; see rotate.go.
+//
 // # Versions and trust
 //
 // The host offers plugin protocol version protocol.Version; a plugin built
@@ -208,12 +214,14 @@ func (s state) String() string {
 
 // message is one batch, from encoding until acknowledged.
 type message struct {
-	enc    protocol.Encoder
-	events int
-	seq    uint64
-	sync   bool   // asks for an acknowledgement at once
-	data   []byte // the encoded message, aliasing enc's buffer
-	sentAt time.Time
+	enc      protocol.Encoder
+	events   int
+	seq      uint64
+	sync     bool // asks for an acknowledgement at once
+	rotate   bool // asks for the logs to rotate at rotateTS after the events
+	rotateTS int64
+	data     []byte // the encoded message, aliasing enc's buffer
+	sentAt   time.Time
 }
 
 // Plugin is an out-of-process plugin as the bus sees it. Handle, Open and
@@ -258,6 +266,15 @@ type Plugin struct {
 	err      error       // why the plugin was disabled
 	failures []time.Time // within RestartWindow
 	stats    Stats
+	acked    uint64 // the last batch acknowledged
+
+	// Rotation (rotate.go).
+	rotated   map[uint64][]string // replay: files closed by rotating batch seq, for Rotate to collect
+	rotSeq    uint64              // the last rotating batch
+	onRotate  func(paths []string)
+	noRotate  sync.Once // the warning that the plugin cannot rotate
+	fileBytes atomic.Int64
+	logBytes  atomic.Int64
 
 	wake    chan struct{} // tells the supervisor to replace the process
 	done    chan struct{} // stops the supervisor
@@ -310,7 +327,7 @@ func Launch(cfg Config) (*Plugin, error) {
 	}
 	now := time.Now()
 	p.lastSeal, p.lastAck = now, now
-	p.attach(pr, 0)
+	p.attach(pr, 0, nil)
 	go p.supervise()
 	return p, nil
 }
@@ -458,6 +475,7 @@ func (p *Plugin) newMessage() *message {
 	}
 	m.enc.Reset()
 	m.events, m.seq, m.sync, m.data = 0, 0, false, nil
+	m.rotate, m.rotateTS = false, 0
 	return m
 }
 
@@ -468,19 +486,31 @@ func (p *Plugin) recycle(m *message) {
 }
 
 // seal queues the batch being filled (p.fillMu is held), waiting for room
-// in replay mode. A sync batch asks the plugin to acknowledge at once.
-func (p *Plugin) seal(sync bool) {
+// in replay mode. A sync batch asks the plugin to acknowledge at once. It
+// returns the batch's sequence number, 0 if it was dropped.
+//
+// In live mode a full queue drops the batch; a rotating batch loses its
+// events but keeps its place, one beyond the bound, so that the files
+// still rotate at the right time.
+func (p *Plugin) seal(sync bool) uint64 {
 	m := p.cur
 	p.cur = nil
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.cfg.Live {
-		if len(p.queue) >= p.cfg.Window+p.cfg.LiveQueue {
+	if bound := p.cfg.Window + p.cfg.LiveQueue; p.cfg.Live && len(p.queue) >= bound {
+		if m.rotate && len(p.queue) == bound {
+			p.stats.Dropped += uint64(m.events)
+			m.enc.Reset()
+			m.events = 0
+		} else {
+			if m.rotate {
+				p.logger.Warn("live queue full: a rotation is dropped", "ts", m.rotateTS)
+			}
 			p.stats.Dropped += uint64(m.events)
 			p.recycle(m)
-			return
+			return 0
 		}
-	} else {
+	} else if !p.cfg.Live {
 		for len(p.queue) >= p.cfg.Window && (p.state == stateRunning || p.state == stateRestarting) {
 			p.cond.Wait()
 		}
@@ -488,28 +518,44 @@ func (p *Plugin) seal(sync bool) {
 	if p.state == stateDisabled || p.state == stateClosed {
 		p.stats.Dropped += uint64(m.events)
 		p.recycle(m)
-		return
+		return 0
 	}
 	p.nextSeq++
-	m.seq, m.sync = p.nextSeq, sync
-	m.data = m.enc.Finish(m.seq, sync)
+	m.seq, m.sync = p.nextSeq, sync || m.rotate
+	if m.rotate {
+		m.enc.Rotate(m.rotateTS)
+		// The size of the files being closed no longer counts: size-based
+		// rotation must not ask again before the plugin reports the new
+		// ones (recv ignores older sizes).
+		p.rotSeq = m.seq
+		p.fileBytes.Store(0)
+	}
+	m.data = m.enc.Finish(m.seq, m.sync)
 	p.queue = append(p.queue, m)
 	p.stats.Batches++
 	p.lastSeal = time.Now()
 	p.cond.Broadcast()
+	return m.seq
 }
 
-// ackThrough forgets the batches up to seq, which the plugin has; p.mu is
-// held.
-func (p *Plugin) ackThrough(seq uint64) {
+// ackThrough forgets the batches up to seq, which the plugin has, and
+// collects the files their rotations closed from rots; p.mu is held. It
+// returns the closed files to hand to the OnRotate callback (live mode),
+// which the caller calls once p.mu is released.
+func (p *Plugin) ackThrough(seq uint64, rots []protocol.Rotation) (notify []string) {
 	n := 0
 	for n < len(p.queue) && p.queue[n].seq <= seq {
-		p.stats.Delivered += uint64(p.queue[n].events)
-		p.recycle(p.queue[n])
+		m := p.queue[n]
+		if m.rotate {
+			notify = p.rotationDone(m.seq, rots, notify)
+		}
+		p.stats.Delivered += uint64(m.events)
+		p.recycle(m)
 		n++
 	}
+	p.acked = max(p.acked, seq)
 	if n == 0 {
-		return
+		return notify
 	}
 	k := copy(p.queue, p.queue[n:])
 	clear(p.queue[k:])
@@ -517,6 +563,7 @@ func (p *Plugin) ackThrough(seq uint64) {
 	p.sent = max(p.sent-n, 0)
 	p.lastAck = time.Now()
 	p.cond.Broadcast()
+	return notify
 }
 
 // Close implements bus.Plugin: it sends what is left, waits until the
@@ -775,4 +822,8 @@ func (p *Plugin) stop(pr *proc, kill bool) {
 	p.clearSockets()
 }
 
-var _ bus.Plugin = (*Plugin)(nil)
+var (
+	_ bus.Plugin  = (*Plugin)(nil)
+	_ bus.Rotator = (*Plugin)(nil)
+	_ bus.Sizer   = (*Plugin)(nil)
+)

@@ -9,14 +9,19 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/weirnet/weir/sdk/protocol"
 )
 
 // attach makes pr the current process: batches up to resumeSeq are in its
-// checkpoint, every later one is sent (again).
-func (p *Plugin) attach(pr *proc, resumeSeq uint64) {
+// checkpoint, every later one is sent (again). rots are the rotations the
+// checkpoint names, for rotating batches whose Ack was lost with the
+// process.
+func (p *Plugin) attach(pr *proc, resumeSeq uint64, rots []protocol.Rotation) {
 	p.mu.Lock()
+	notify := p.ackThrough(resumeSeq, rots)
+	defer p.notifyRotated(notify)
 	defer p.mu.Unlock()
-	p.ackThrough(resumeSeq)
 	p.sent = 0
 	p.gen++
 	pr.gen = p.gen
@@ -63,11 +68,12 @@ func (p *Plugin) send(pr *proc) {
 func (p *Plugin) recv(pr *proc) {
 	defer pr.wg.Done()
 	for {
-		seq, err := pr.stream.Recv()
+		ack, err := pr.stream.Recv()
 		if err != nil {
 			p.fail(pr, fmt.Errorf("events stream: %w", rpcError(err)))
 			return
 		}
+		seq := ack.Seq
 		p.mu.Lock()
 		if pr.gen != p.gen {
 			p.mu.Unlock()
@@ -78,8 +84,13 @@ func (p *Plugin) recv(pr *proc) {
 			p.fail(pr, fmt.Errorf("acknowledged batch %d, which was not sent", seq))
 			return
 		}
-		p.ackThrough(seq)
+		notify := p.ackThrough(seq, ack.Rotations)
+		if seq >= p.rotSeq { // sizes from before the last rotation are stale
+			p.fileBytes.Store(ack.FileBytes)
+		}
+		p.logBytes.Store(ack.TotalBytes)
 		p.mu.Unlock()
+		p.notifyRotated(notify)
 	}
 }
 
@@ -232,7 +243,7 @@ func (p *Plugin) restart() {
 		p.openMu.Lock()
 		npr, desc, err := p.start(true, false)
 		if err == nil {
-			p.attach(npr, desc.ResumeSeq)
+			p.attach(npr, desc.ResumeSeq, desc.Rotations)
 		}
 		p.openMu.Unlock()
 		if err == nil {

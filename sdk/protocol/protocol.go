@@ -16,7 +16,10 @@
 // with an error naming both. Changes that protobuf absorbs (new fields, new
 // event kinds a plugin does not subscribe to) keep the version; a change
 // that an existing plugin would misread takes a new one, and the SDK then
-// serves both for a while.
+// serves both for a while. Log rotation (Batch.rotate) is such an absorbed
+// change: a plugin declares it in ConfigureResponse.rotates, and the core
+// asks no other plugin to rotate, so a plugin built before it keeps
+// working, its logs unrotated.
 package protocol
 
 import (
@@ -141,6 +144,42 @@ type ConfigureResponse struct {
 	DataProtocols []string
 	ResumeSeq     uint64
 	Logs          []string
+	// Rotates says that the plugin rotates its logs when a batch asks
+	// (Encoder.Rotate); false for a plugin built with an SDK from before
+	// rotation, which ignores the request.
+	Rotates bool
+	// Rotations are the recent rotations the plugin's checkpoint holds
+	// when resuming, whose Acks the core may have missed.
+	Rotations []Rotation
+}
+
+// Rotation names the files the rotation requested by batch Seq closed.
+type Rotation struct {
+	Seq   uint64
+	Paths []string
+}
+
+// Ack is an acknowledgement from the plugin: every batch up to Seq is
+// durably applied.
+type Ack struct {
+	Seq uint64
+	// Rotations are the rotations among the acknowledged batches.
+	Rotations []Rotation
+	// FileBytes is the record bytes in the plugin's largest current log
+	// file and TotalBytes those it wrote in all, as of Seq; 0 when the
+	// plugin does not say.
+	FileBytes, TotalBytes int64
+}
+
+func rotationsFromPB(rs []*pb.Rotation) []Rotation {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]Rotation, len(rs))
+	for i, r := range rs {
+		out[i] = Rotation{Seq: r.GetSeq(), Paths: r.GetPaths()}
+	}
+	return out
 }
 
 // Client drives one plugin process. Its methods may be called from several
@@ -178,6 +217,8 @@ func (c *Client) Configure(ctx context.Context, r ConfigureRequest) (ConfigureRe
 		DataProtocols: resp.DataProtocols,
 		ResumeSeq:     resp.ResumeSeq,
 		Logs:          resp.Logs,
+		Rotates:       resp.Rotates,
+		Rotations:     rotationsFromPB(resp.Rotations),
 	}
 	for _, k := range resp.Kinds {
 		if k <= 0 || k > 255 {
@@ -241,13 +282,19 @@ func (s *EventStream) Send(msg []byte) error {
 	return err
 }
 
-// Recv returns the next acknowledgement: every batch up to the returned
-// sequence number is durably applied.
-func (s *EventStream) Recv() (uint64, error) {
+// Recv returns the next acknowledgement: every batch up to its sequence
+// number is durably applied.
+func (s *EventStream) Recv() (Ack, error) {
+	s.ack.Reset()
 	if err := s.s.RecvMsg(&s.ack); err != nil {
-		return 0, err
+		return Ack{}, err
 	}
-	return s.ack.Seq, nil
+	return Ack{
+		Seq:        s.ack.Seq,
+		Rotations:  rotationsFromPB(s.ack.Rotations),
+		FileBytes:  s.ack.FileBytes,
+		TotalBytes: s.ack.TotalBytes,
+	}, nil
 }
 
 // CloseSend tells the plugin that no more batches follow.
@@ -269,6 +316,11 @@ func (e *Encoder) Len() int { return e.e.Len() }
 
 // Size returns the number of bytes appended since Reset.
 func (e *Encoder) Size() int { return e.e.Size() }
+
+// Rotate asks the plugin to rotate its logs at network time ts once it has
+// applied the message's events; it makes the message a sync message. Only
+// for a plugin whose ConfigureResponse.Rotates is set.
+func (e *Encoder) Rotate(ts int64) { e.e.Rotate(ts) }
 
 // Finish completes the message and returns it; it is valid until the next
 // Reset.

@@ -15,6 +15,14 @@
 //                        from the core, cumulative Ack messages back
 //   Close                after the last Ack: flush and close the logs
 //
+// Rotation travels in-band: a Batch with rotate set asks the plugin to close
+// its log files at network time rotate_ts once the batch's events are
+// applied, rename them Zeek-style (<path>.<open>-<close>.log) and start new
+// ones. Such a batch is always a sync batch; the Ack for it names the
+// closed files. A plugin that can rotate says so in
+// ConfigureResponse.rotates; the core asks no other plugin (one built with
+// an older SDK keeps writing one file per log).
+//
 // Delivery is at least once, made exactly once by checkpoints. The core
 // numbers batches 1, 2, 3, ... and keeps every batch until the plugin
 // acknowledges it. A plugin acknowledges batch N only once everything the
@@ -273,8 +281,16 @@ type ConfigureResponse struct {
 	DataProtocols []string `protobuf:"bytes,5,rep,name=data_protocols,json=dataProtocols,proto3" json:"data_protocols,omitempty"`
 	// resume_seq is the last batch whose effects the checkpoint holds (0:
 	// none); the core resends every later batch.
-	ResumeSeq     uint64   `protobuf:"varint,6,opt,name=resume_seq,json=resumeSeq,proto3" json:"resume_seq,omitempty"`
-	Logs          []string `protobuf:"bytes,7,rep,name=logs,proto3" json:"logs,omitempty"` // the paths of the logs it writes, for display
+	ResumeSeq uint64   `protobuf:"varint,6,opt,name=resume_seq,json=resumeSeq,proto3" json:"resume_seq,omitempty"`
+	Logs      []string `protobuf:"bytes,7,rep,name=logs,proto3" json:"logs,omitempty"` // the paths of the logs it writes, for display
+	// rotates says that the plugin honours Batch.rotate. Unset (a plugin
+	// built before rotation existed): the core never asks it to rotate.
+	Rotates bool `protobuf:"varint,8,opt,name=rotates,proto3" json:"rotates,omitempty"`
+	// rotations are the most recent rotations the checkpoint holds, when
+	// resuming: the core may not have received the Ack that named their
+	// files before the crash, and it will not resend batches up to
+	// resume_seq.
+	Rotations     []*Rotation `protobuf:"bytes,9,rep,name=rotations,proto3" json:"rotations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -358,6 +374,74 @@ func (x *ConfigureResponse) GetLogs() []string {
 	return nil
 }
 
+func (x *ConfigureResponse) GetRotates() bool {
+	if x != nil {
+		return x.Rotates
+	}
+	return false
+}
+
+func (x *ConfigureResponse) GetRotations() []*Rotation {
+	if x != nil {
+		return x.Rotations
+	}
+	return nil
+}
+
+// Rotation names the files the rotation of batch seq closed, as the plugin
+// renamed them (in the log directory).
+type Rotation struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	Paths         []string               `protobuf:"bytes,2,rep,name=paths,proto3" json:"paths,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rotation) Reset() {
+	*x = Rotation{}
+	mi := &file_weir_v1_plugin_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rotation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rotation) ProtoMessage() {}
+
+func (x *Rotation) ProtoReflect() protoreflect.Message {
+	mi := &file_weir_v1_plugin_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rotation.ProtoReflect.Descriptor instead.
+func (*Rotation) Descriptor() ([]byte, []int) {
+	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Rotation) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *Rotation) GetPaths() []string {
+	if x != nil {
+		return x.Paths
+	}
+	return nil
+}
+
 type OpenRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ts            int64                  `protobuf:"varint,1,opt,name=ts,proto3" json:"ts,omitempty"`
@@ -367,7 +451,7 @@ type OpenRequest struct {
 
 func (x *OpenRequest) Reset() {
 	*x = OpenRequest{}
-	mi := &file_weir_v1_plugin_proto_msgTypes[3]
+	mi := &file_weir_v1_plugin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -379,7 +463,7 @@ func (x *OpenRequest) String() string {
 func (*OpenRequest) ProtoMessage() {}
 
 func (x *OpenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_weir_v1_plugin_proto_msgTypes[3]
+	mi := &file_weir_v1_plugin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -392,7 +476,7 @@ func (x *OpenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenRequest.ProtoReflect.Descriptor instead.
 func (*OpenRequest) Descriptor() ([]byte, []int) {
-	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{3}
+	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *OpenRequest) GetTs() int64 {
@@ -410,7 +494,7 @@ type OpenResponse struct {
 
 func (x *OpenResponse) Reset() {
 	*x = OpenResponse{}
-	mi := &file_weir_v1_plugin_proto_msgTypes[4]
+	mi := &file_weir_v1_plugin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -422,7 +506,7 @@ func (x *OpenResponse) String() string {
 func (*OpenResponse) ProtoMessage() {}
 
 func (x *OpenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_weir_v1_plugin_proto_msgTypes[4]
+	mi := &file_weir_v1_plugin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -435,7 +519,7 @@ func (x *OpenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpenResponse.ProtoReflect.Descriptor instead.
 func (*OpenResponse) Descriptor() ([]byte, []int) {
-	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{4}
+	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{5}
 }
 
 // Batch is a run of events in the core's order. seq counts batches from 1.
@@ -444,14 +528,22 @@ type Batch struct {
 	Seq    uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	Events []*Event               `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`
 	// sync asks the plugin to checkpoint and acknowledge after this batch.
-	Sync          bool `protobuf:"varint,3,opt,name=sync,proto3" json:"sync,omitempty"`
+	Sync bool `protobuf:"varint,3,opt,name=sync,proto3" json:"sync,omitempty"`
+	// rotate asks the plugin to rotate its logs at network time rotate_ts
+	// after this batch's events (and before the next batch's): close every
+	// log with #close at rotate_ts, rename it Zeek-style, start a new file
+	// opening at rotate_ts. A batch with rotate set also has sync set. A
+	// resent batch that the plugin's checkpoint already covers is not
+	// rotated again.
+	Rotate        bool  `protobuf:"varint,4,opt,name=rotate,proto3" json:"rotate,omitempty"`
+	RotateTs      int64 `protobuf:"varint,5,opt,name=rotate_ts,json=rotateTs,proto3" json:"rotate_ts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Batch) Reset() {
 	*x = Batch{}
-	mi := &file_weir_v1_plugin_proto_msgTypes[5]
+	mi := &file_weir_v1_plugin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -463,7 +555,7 @@ func (x *Batch) String() string {
 func (*Batch) ProtoMessage() {}
 
 func (x *Batch) ProtoReflect() protoreflect.Message {
-	mi := &file_weir_v1_plugin_proto_msgTypes[5]
+	mi := &file_weir_v1_plugin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -476,7 +568,7 @@ func (x *Batch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Batch.ProtoReflect.Descriptor instead.
 func (*Batch) Descriptor() ([]byte, []int) {
-	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{5}
+	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Batch) GetSeq() uint64 {
@@ -500,17 +592,39 @@ func (x *Batch) GetSync() bool {
 	return false
 }
 
+func (x *Batch) GetRotate() bool {
+	if x != nil {
+		return x.Rotate
+	}
+	return false
+}
+
+func (x *Batch) GetRotateTs() int64 {
+	if x != nil {
+		return x.RotateTs
+	}
+	return 0
+}
+
 // Ack says that every batch up to seq is durably applied (cumulative).
 type Ack struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seq           uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Seq   uint64                 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// rotations names the files closed by the rotating batches this Ack
+	// acknowledges (usually the one batch seq).
+	Rotations []*Rotation `protobuf:"bytes,2,rep,name=rotations,proto3" json:"rotations,omitempty"`
+	// file_bytes is the record bytes in the largest current log file, and
+	// total_bytes those written to all logs by this process, as of seq:
+	// what size-based rotation and metrics need. 0 when unknown.
+	FileBytes     int64 `protobuf:"varint,3,opt,name=file_bytes,json=fileBytes,proto3" json:"file_bytes,omitempty"`
+	TotalBytes    int64 `protobuf:"varint,4,opt,name=total_bytes,json=totalBytes,proto3" json:"total_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_weir_v1_plugin_proto_msgTypes[6]
+	mi := &file_weir_v1_plugin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +636,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_weir_v1_plugin_proto_msgTypes[6]
+	mi := &file_weir_v1_plugin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,12 +649,33 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{6}
+	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Ack) GetSeq() uint64 {
 	if x != nil {
 		return x.Seq
+	}
+	return 0
+}
+
+func (x *Ack) GetRotations() []*Rotation {
+	if x != nil {
+		return x.Rotations
+	}
+	return nil
+}
+
+func (x *Ack) GetFileBytes() int64 {
+	if x != nil {
+		return x.FileBytes
+	}
+	return 0
+}
+
+func (x *Ack) GetTotalBytes() int64 {
+	if x != nil {
+		return x.TotalBytes
 	}
 	return 0
 }
@@ -554,7 +689,7 @@ type CloseRequest struct {
 
 func (x *CloseRequest) Reset() {
 	*x = CloseRequest{}
-	mi := &file_weir_v1_plugin_proto_msgTypes[7]
+	mi := &file_weir_v1_plugin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -566,7 +701,7 @@ func (x *CloseRequest) String() string {
 func (*CloseRequest) ProtoMessage() {}
 
 func (x *CloseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_weir_v1_plugin_proto_msgTypes[7]
+	mi := &file_weir_v1_plugin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -579,7 +714,7 @@ func (x *CloseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseRequest.ProtoReflect.Descriptor instead.
 func (*CloseRequest) Descriptor() ([]byte, []int) {
-	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{7}
+	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CloseRequest) GetTs() int64 {
@@ -597,7 +732,7 @@ type CloseResponse struct {
 
 func (x *CloseResponse) Reset() {
 	*x = CloseResponse{}
-	mi := &file_weir_v1_plugin_proto_msgTypes[8]
+	mi := &file_weir_v1_plugin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -609,7 +744,7 @@ func (x *CloseResponse) String() string {
 func (*CloseResponse) ProtoMessage() {}
 
 func (x *CloseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_weir_v1_plugin_proto_msgTypes[8]
+	mi := &file_weir_v1_plugin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -622,7 +757,7 @@ func (x *CloseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseResponse.ProtoReflect.Descriptor instead.
 func (*CloseResponse) Descriptor() ([]byte, []int) {
-	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{8}
+	return file_weir_v1_plugin_proto_rawDescGZIP(), []int{9}
 }
 
 var File_weir_v1_plugin_proto protoreflect.FileDescriptor
@@ -643,7 +778,7 @@ const file_weir_v1_plugin_proto_rawDesc = "" +
 	"\x06resume\x18\x04 \x01(\bR\x06resume\x12\x1b\n" +
 	"\tack_every\x18\x05 \x01(\rR\backEvery\x12\x1d\n" +
 	"\n" +
-	"check_only\x18\x06 \x01(\bR\tcheckOnly\"\xe6\x01\n" +
+	"check_only\x18\x06 \x01(\bR\tcheckOnly\"\xb1\x02\n" +
 	"\x11ConfigureResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vsdk_version\x18\x02 \x01(\tR\n" +
@@ -654,16 +789,28 @@ const file_weir_v1_plugin_proto_rawDesc = "" +
 	"\x0edata_protocols\x18\x05 \x03(\tR\rdataProtocols\x12\x1d\n" +
 	"\n" +
 	"resume_seq\x18\x06 \x01(\x04R\tresumeSeq\x12\x12\n" +
-	"\x04logs\x18\a \x03(\tR\x04logs\"\x1d\n" +
+	"\x04logs\x18\a \x03(\tR\x04logs\x12\x18\n" +
+	"\arotates\x18\b \x01(\bR\arotates\x12/\n" +
+	"\trotations\x18\t \x03(\v2\x11.weir.v1.RotationR\trotations\"2\n" +
+	"\bRotation\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12\x14\n" +
+	"\x05paths\x18\x02 \x03(\tR\x05paths\"\x1d\n" +
 	"\vOpenRequest\x12\x0e\n" +
 	"\x02ts\x18\x01 \x01(\x03R\x02ts\"\x0e\n" +
-	"\fOpenResponse\"U\n" +
+	"\fOpenResponse\"\x8a\x01\n" +
 	"\x05Batch\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12&\n" +
 	"\x06events\x18\x02 \x03(\v2\x0e.weir.v1.EventR\x06events\x12\x12\n" +
-	"\x04sync\x18\x03 \x01(\bR\x04sync\"\x17\n" +
+	"\x04sync\x18\x03 \x01(\bR\x04sync\x12\x16\n" +
+	"\x06rotate\x18\x04 \x01(\bR\x06rotate\x12\x1b\n" +
+	"\trotate_ts\x18\x05 \x01(\x03R\brotateTs\"\x88\x01\n" +
 	"\x03Ack\x12\x10\n" +
-	"\x03seq\x18\x01 \x01(\x04R\x03seq\"\x1e\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12/\n" +
+	"\trotations\x18\x02 \x03(\v2\x11.weir.v1.RotationR\trotations\x12\x1d\n" +
+	"\n" +
+	"file_bytes\x18\x03 \x01(\x03R\tfileBytes\x12\x1f\n" +
+	"\vtotal_bytes\x18\x04 \x01(\x03R\n" +
+	"totalBytes\"\x1e\n" +
 	"\fCloseRequest\x12\x0e\n" +
 	"\x02ts\x18\x01 \x01(\x03R\x02ts\"\x0f\n" +
 	"\rCloseResponse*4\n" +
@@ -689,39 +836,42 @@ func file_weir_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_weir_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_weir_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_weir_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_weir_v1_plugin_proto_goTypes = []any{
 	(LogFormat)(0),            // 0: weir.v1.LogFormat
 	(*LogOptions)(nil),        // 1: weir.v1.LogOptions
 	(*ConfigureRequest)(nil),  // 2: weir.v1.ConfigureRequest
 	(*ConfigureResponse)(nil), // 3: weir.v1.ConfigureResponse
-	(*OpenRequest)(nil),       // 4: weir.v1.OpenRequest
-	(*OpenResponse)(nil),      // 5: weir.v1.OpenResponse
-	(*Batch)(nil),             // 6: weir.v1.Batch
-	(*Ack)(nil),               // 7: weir.v1.Ack
-	(*CloseRequest)(nil),      // 8: weir.v1.CloseRequest
-	(*CloseResponse)(nil),     // 9: weir.v1.CloseResponse
-	(Kind)(0),                 // 10: weir.v1.Kind
-	(*Event)(nil),             // 11: weir.v1.Event
+	(*Rotation)(nil),          // 4: weir.v1.Rotation
+	(*OpenRequest)(nil),       // 5: weir.v1.OpenRequest
+	(*OpenResponse)(nil),      // 6: weir.v1.OpenResponse
+	(*Batch)(nil),             // 7: weir.v1.Batch
+	(*Ack)(nil),               // 8: weir.v1.Ack
+	(*CloseRequest)(nil),      // 9: weir.v1.CloseRequest
+	(*CloseResponse)(nil),     // 10: weir.v1.CloseResponse
+	(Kind)(0),                 // 11: weir.v1.Kind
+	(*Event)(nil),             // 12: weir.v1.Event
 }
 var file_weir_v1_plugin_proto_depIdxs = []int32{
 	0,  // 0: weir.v1.LogOptions.format:type_name -> weir.v1.LogFormat
 	1,  // 1: weir.v1.ConfigureRequest.logs:type_name -> weir.v1.LogOptions
-	10, // 2: weir.v1.ConfigureResponse.kinds:type_name -> weir.v1.Kind
-	11, // 3: weir.v1.Batch.events:type_name -> weir.v1.Event
-	2,  // 4: weir.v1.Plugin.Configure:input_type -> weir.v1.ConfigureRequest
-	4,  // 5: weir.v1.Plugin.Open:input_type -> weir.v1.OpenRequest
-	6,  // 6: weir.v1.Plugin.Events:input_type -> weir.v1.Batch
-	8,  // 7: weir.v1.Plugin.Close:input_type -> weir.v1.CloseRequest
-	3,  // 8: weir.v1.Plugin.Configure:output_type -> weir.v1.ConfigureResponse
-	5,  // 9: weir.v1.Plugin.Open:output_type -> weir.v1.OpenResponse
-	7,  // 10: weir.v1.Plugin.Events:output_type -> weir.v1.Ack
-	9,  // 11: weir.v1.Plugin.Close:output_type -> weir.v1.CloseResponse
-	8,  // [8:12] is the sub-list for method output_type
-	4,  // [4:8] is the sub-list for method input_type
-	4,  // [4:4] is the sub-list for extension type_name
-	4,  // [4:4] is the sub-list for extension extendee
-	0,  // [0:4] is the sub-list for field type_name
+	11, // 2: weir.v1.ConfigureResponse.kinds:type_name -> weir.v1.Kind
+	4,  // 3: weir.v1.ConfigureResponse.rotations:type_name -> weir.v1.Rotation
+	12, // 4: weir.v1.Batch.events:type_name -> weir.v1.Event
+	4,  // 5: weir.v1.Ack.rotations:type_name -> weir.v1.Rotation
+	2,  // 6: weir.v1.Plugin.Configure:input_type -> weir.v1.ConfigureRequest
+	5,  // 7: weir.v1.Plugin.Open:input_type -> weir.v1.OpenRequest
+	7,  // 8: weir.v1.Plugin.Events:input_type -> weir.v1.Batch
+	9,  // 9: weir.v1.Plugin.Close:input_type -> weir.v1.CloseRequest
+	3,  // 10: weir.v1.Plugin.Configure:output_type -> weir.v1.ConfigureResponse
+	6,  // 11: weir.v1.Plugin.Open:output_type -> weir.v1.OpenResponse
+	8,  // 12: weir.v1.Plugin.Events:output_type -> weir.v1.Ack
+	10, // 13: weir.v1.Plugin.Close:output_type -> weir.v1.CloseResponse
+	10, // [10:14] is the sub-list for method output_type
+	6,  // [6:10] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_weir_v1_plugin_proto_init() }
@@ -736,7 +886,7 @@ func file_weir_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_weir_v1_plugin_proto_rawDesc), len(file_weir_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -15,6 +15,14 @@
 //                        from the core, cumulative Ack messages back
 //   Close                after the last Ack: flush and close the logs
 //
+// Rotation travels in-band: a Batch with rotate set asks the plugin to close
+// its log files at network time rotate_ts once the batch's events are
+// applied, rename them Zeek-style (<path>.<open>-<close>.log) and start new
+// ones. Such a batch is always a sync batch; the Ack for it names the
+// closed files. A plugin that can rotate says so in
+// ConfigureResponse.rotates; the core asks no other plugin (one built with
+// an older SDK keeps writing one file per log).
+//
 // Delivery is at least once, made exactly once by checkpoints. The core
 // numbers batches 1, 2, 3, ... and keeps every batch until the plugin
 // acknowledges it. A plugin acknowledges batch N only once everything the

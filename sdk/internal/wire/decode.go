@@ -25,6 +25,10 @@ type Batch struct {
 	Seq    uint64
 	Sync   bool
 	Events []event.Event
+	// Rotate asks for the logs to be rotated at network time RotateTS
+	// after Events.
+	Rotate   bool
+	RotateTS int64
 }
 
 // Decode decodes a Batch message. The events' strings and byte slices point
@@ -70,6 +74,12 @@ func Decode(data []byte) (Batch, error) {
 		case tagOf(batchSync, protowire.VarintType):
 			v, i = varintAt(data, i)
 			b.Sync = v != 0
+		case tagOf(batchRotate, protowire.VarintType):
+			v, i = varintAt(data, i)
+			b.Rotate = v != 0
+		case tagOf(batchRotTS, protowire.VarintType):
+			v, i = varintAt(data, i)
+			b.RotateTS = int64(v)
 		case tagOf(batchEvents, protowire.BytesType):
 			var p []byte
 			p, i = bytesAt(data, i)

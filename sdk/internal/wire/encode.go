@@ -29,6 +29,8 @@ const (
 	batchSeq    = 1
 	batchEvents = 2
 	batchSync   = 3
+	batchRotate = 4
+	batchRotTS  = 5
 
 	evKind  = 1
 	evTime  = 2
@@ -88,9 +90,11 @@ const (
 // its buffer across messages: the bytes Finish returns are valid until the
 // next Reset.
 type Encoder struct {
-	buf []byte
-	n   int // events appended
-	sc  protoScratch
+	buf      []byte
+	n        int // events appended
+	sc       protoScratch
+	rotate   bool
+	rotateTS int64
 }
 
 // Reset starts a new, empty message, keeping the buffer.
@@ -102,7 +106,13 @@ func (e *Encoder) Reset() {
 	// right-aligned in the reserved prefix.
 	e.buf = e.buf[:seqPrefixReserve]
 	e.n = 0
+	e.rotate, e.rotateTS = false, 0
 }
+
+// Rotate asks the plugin to rotate its logs at network time ts after the
+// message's events (Batch.rotate). Finish then sets sync as well, which a
+// rotating batch always has.
+func (e *Encoder) Rotate(ts int64) { e.rotate, e.rotateTS = true, ts }
 
 // Len returns the number of events appended since Reset.
 func (e *Encoder) Len() int { return e.n }
@@ -134,9 +144,12 @@ func (e *Encoder) Finish(seq uint64, sync bool) []byte {
 	if len(e.buf) < seqPrefixReserve {
 		e.Reset()
 	}
-	if sync {
+	if sync || e.rotate {
 		e.buf = appendTag(e.buf, batchSync, protowire.VarintType)
 		e.buf = appendUvarint(e.buf, 1)
+	}
+	if e.rotate {
+		e.buf = AppendRotate(e.buf, e.rotateTS)
 	}
 	start := seqPrefixReserve
 	if seq != 0 {
@@ -167,6 +180,19 @@ func AppendBatch(b []byte, seq uint64, sync bool, events []event.Event) []byte {
 	if sync {
 		b = appendTag(b, batchSync, protowire.VarintType)
 		b = appendUvarint(b, 1)
+	}
+	return b
+}
+
+// AppendRotate appends the fields that ask for a rotation at network time
+// ts to a Batch message (AppendBatch's, with sync set: a rotating batch is
+// a sync batch). Protobuf lets fields come in any order.
+func AppendRotate(b []byte, ts int64) []byte {
+	b = appendTag(b, batchRotate, protowire.VarintType)
+	b = appendUvarint(b, 1)
+	if ts != 0 {
+		b = appendTag(b, batchRotTS, protowire.VarintType)
+		b = appendUvarint(b, uint64(ts))
 	}
 	return b
 }

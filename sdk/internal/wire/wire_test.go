@@ -189,6 +189,58 @@ func TestEncoderMatchesAppendBatch(t *testing.T) {
 	}
 }
 
+// appendFull is AppendBatch plus the rotation fields when rotate is set.
+func appendFull(b []byte, bt Batch) []byte {
+	b = AppendBatch(b, bt.Seq, bt.Sync, bt.Events)
+	if bt.Rotate {
+		b = AppendRotate(b, bt.RotateTS)
+	}
+	return b
+}
+
+// TestRotateFields: the rotation request reads the same in the generated
+// code and in Decode, the Encoder writes it as AppendRotate does and makes
+// the batch a sync batch, and Reset forgets it.
+func TestRotateFields(t *testing.T) {
+	evs := sample()
+	for _, ts := range []int64{0, 1_700_000_000_123_456_789, -1} {
+		data := appendFull(nil, Batch{Seq: 9, Sync: true, Events: evs, Rotate: true, RotateTS: ts})
+		var ref pb.Batch
+		if err := proto.Unmarshal(data, &ref); err != nil {
+			t.Fatal(err)
+		}
+		if !ref.Rotate || ref.RotateTs != ts || !ref.Sync || ref.Seq != 9 {
+			t.Fatalf("ts %d: generated code reads rotate %v at %d sync %v seq %d", ts, ref.Rotate, ref.RotateTs, ref.Sync, ref.Seq)
+		}
+		gen, err := proto.Marshal(&ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Decode(gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b.Rotate || b.RotateTS != ts || !b.Sync || b.Seq != 9 || len(b.Events) != len(evs) {
+			t.Fatalf("ts %d: Decode reads rotate %v at %d sync %v seq %d, %d events", ts, b.Rotate, b.RotateTS, b.Sync, b.Seq, len(b.Events))
+		}
+
+		var e Encoder
+		e.Reset()
+		for i := range evs {
+			e.Append(&evs[i])
+		}
+		e.Rotate(ts)
+		if got := e.Finish(9, false); !bytes.Equal(got, data) {
+			t.Fatalf("ts %d: Encoder and AppendBatch+AppendRotate differ:\n%x\n%x", ts, got, data)
+		}
+		e.Reset()
+		e.Append(&evs[0])
+		if b, err := Decode(bytes.Clone(e.Finish(10, false))); err != nil || b.Rotate || b.Sync {
+			t.Fatalf("after Reset: rotate %v sync %v (%v)", b.Rotate, b.Sync, err)
+		}
+	}
+}
+
 // TestDecodeGeneratedEncoding: what the generated code writes, Decode reads
 // back as the original events.
 func TestDecodeGeneratedEncoding(t *testing.T) {
@@ -409,6 +461,7 @@ func FuzzDecode(f *testing.F) {
 	for i := range evs {
 		f.Add(AppendBatch(nil, uint64(i), false, evs[i:i+1]))
 	}
+	f.Add(appendFull(nil, Batch{Seq: 3, Sync: true, Events: evs[:2], Rotate: true, RotateTS: 1_700_000_000_000_000_000}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := Decode(bytes.Clone(data))
 		if err != nil {
@@ -416,12 +469,15 @@ func FuzzDecode(f *testing.F) {
 		}
 		// Whatever decodes re-encodes to a batch that decodes to the
 		// same events.
-		again, err := Decode(AppendBatch(nil, b.Seq, b.Sync, b.Events))
+		again, err := Decode(appendFull(nil, b))
 		if err != nil {
 			t.Fatalf("re-encoded batch does not decode: %v", err)
 		}
 		if !reflect.DeepEqual(normalize(again.Events), normalize(b.Events)) {
 			t.Fatalf("round trip changed the events")
+		}
+		if again.Rotate != b.Rotate || b.Rotate && again.RotateTS != b.RotateTS {
+			t.Fatalf("round trip changed the rotation: %v %d, was %v %d", again.Rotate, again.RotateTS, b.Rotate, b.RotateTS)
 		}
 		// The generated code reads the same batch the same way.
 		var ref pb.Batch
@@ -433,7 +489,9 @@ func FuzzDecode(f *testing.F) {
 			}
 			t.Fatalf("Decode accepts what the generated code rejects (%v)", err)
 		}
-		if want := toPBBatch(b.Seq, b.Sync, b.Events); !proto.Equal(normalizePB(&ref), normalizePB(want)) {
+		want := toPBBatch(b.Seq, b.Sync, b.Events)
+		want.Rotate, want.RotateTs = b.Rotate, b.RotateTS
+		if !proto.Equal(normalizePB(&ref), normalizePB(want)) {
 			t.Fatalf("generated code decodes\n%v\nDecode\n%v", &ref, want)
 		}
 	})
@@ -565,6 +623,10 @@ func TestWriteSeedCorpus(t *testing.T) {
 	for i := range evs {
 		seeds = append(seeds, AppendBatch(nil, uint64(i+2), false, evs[i:i+1]))
 	}
+	// A rotating batch, and one that rotates at a negative time.
+	seeds = append(seeds,
+		appendFull(nil, Batch{Seq: 20, Sync: true, Events: evs[:2], Rotate: true, RotateTS: 1_700_000_000_000_000_000}),
+		appendFull(nil, Batch{Seq: 21, Sync: true, Rotate: true, RotateTS: -5}))
 	for i, s := range seeds {
 		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", s)
 		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d", i)), []byte(body), 0o644); err != nil {

@@ -6,9 +6,17 @@
 // no IPv6 autoconfiguration so that no packet appears that a test did not
 // send.
 //
-// It also provides helper processes run inside a namespace (a UDP sender
-// with a rate limit and a UDP sink), through the test binary itself: a
-// test package calls Main from its TestMain.
+// NewTap builds the two-tap (span port) case on the same principles: a
+// client and a server namespace joined through a bridge in a sensor
+// namespace, every frame crossing both bridge ports.
+//
+// It also provides helper processes run inside a namespace, through the
+// test binary itself (a test package calls Main from its TestMain): a UDP
+// sender with a rate limit and a UDP sink; real servers (net/http over TCP
+// and TLS, an authoritative DNS server) and clients that make a known set
+// of HTTP, HTTPS and DNS transactions or loop over them (StartServers,
+// RunClient, StartLoop); and any helper a test registers (Helper,
+// StartHelper, RunHelper).
 //
 // It needs root and the ip command; Require skips a test, saying why, when
 // either is missing.
@@ -87,28 +95,10 @@ func NewPair(t testing.TB, tag string) *Pair {
 	Must(t, "ip", "netns", "add", p.NsA)
 	Must(t, "ip", "netns", "add", p.NsB)
 	Must(t, "ip", "-n", p.NsA, "link", "add", p.IfA, "type", "veth", "peer", "name", p.IfB, "netns", p.NsB)
-	for _, e := range []struct{ ns, ifc, a4, a6 string }{{p.NsA, p.IfA, A4, A6}, {p.NsB, p.IfB, B4, B6}} {
-		// No router solicitations, no duplicate address detection, no
-		// link-local address (so no MLD reports from one): IPv6 sends
-		// only what a test sends.
-		for _, kv := range []string{
-			"net.ipv6.conf.default.router_solicitations=0",
-			"net.ipv6.conf.default.accept_dad=0",
-			"net.ipv6.conf." + e.ifc + ".router_solicitations=0",
-			"net.ipv6.conf." + e.ifc + ".accept_dad=0",
-		} {
-			Run(t, e.ns, "sysctl", "-q", "-w", kv) // best effort: names differ between kernels
-		}
-		Must(t, "ip", "-n", e.ns, "link", "set", e.ifc, "addrgenmode", "none")
-		Must(t, "ip", "-n", e.ns, "addr", "add", e.a4+"/24", "dev", e.ifc)
-		Must(t, "ip", "-n", e.ns, "addr", "add", e.a6+"/64", "dev", e.ifc, "nodad")
-		Must(t, "ip", "-n", e.ns, "link", "set", "lo", "up")
-		if _, err := exec.LookPath("ethtool"); err == nil {
-			// Off, so that a frame is captured as it is on the wire:
-			// no 64 KiB segments, real checksums.
-			Run(t, e.ns, "ethtool", "-K", e.ifc, "tx", "off", "rx", "off", "tso", "off", "gso", "off", "gro", "off")
-		}
-	}
+	Must(t, "ip", "-n", p.NsA, "link", "set", "lo", "up")
+	Must(t, "ip", "-n", p.NsB, "link", "set", "lo", "up")
+	addHost(t, p.NsA, p.IfA, A4, A6)
+	addHost(t, p.NsB, p.IfB, B4, B6)
 	p.MacA = mac(t, p.NsA, p.IfA)
 	p.MacB = mac(t, p.NsB, p.IfB)
 	// Static neighbours: no ARP, no neighbour discovery.
@@ -118,21 +108,8 @@ func NewPair(t testing.TB, tag string) *Pair {
 	Must(t, "ip", "-n", p.NsB, "neigh", "add", A6, "lladdr", p.MacA, "dev", p.IfB, "nud", "permanent")
 	Must(t, "ip", "-n", p.NsA, "link", "set", p.IfA, "up")
 	Must(t, "ip", "-n", p.NsB, "link", "set", p.IfB, "up")
-	// The kernel attaches the real queueing discipline when its link
-	// watcher sees the carrier, up to a second later; until then the
-	// interface drops what is sent. The same event sets the operational
-	// state to UP.
-	for _, e := range [][2]string{{p.NsA, p.IfA}, {p.NsB, p.IfB}} {
-		for i := 0; ; i++ {
-			if out := Must(t, "ip", "-n", e[0], "-o", "link", "show", e[1]); strings.Contains(out, "state UP") {
-				break
-			}
-			if i == 300 {
-				t.Fatalf("livetest: %s did not come up", e[1])
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	waitUp(t, p.NsA, p.IfA)
+	waitUp(t, p.NsB, p.IfB)
 	return p
 }
 
@@ -151,18 +128,7 @@ func mac(t testing.TB, ns, ifc string) string {
 
 // Delete removes both namespaces (and with them the veth pair), after
 // killing anything still running in them.
-func (p *Pair) Delete() {
-	for _, ns := range []string{p.NsA, p.NsB} {
-		if out, err := exec.Command("ip", "netns", "pids", ns).Output(); err == nil {
-			for _, f := range strings.Fields(string(out)) {
-				if pid, err := strconv.Atoi(f); err == nil && pid != os.Getpid() {
-					syscall.Kill(pid, syscall.SIGKILL)
-				}
-			}
-		}
-		exec.Command("ip", "netns", "del", ns).Run()
-	}
-}
+func (p *Pair) Delete() { deleteNetns(p.NsA, p.NsB) }
 
 // Must runs a command and fails the test if it fails; it returns stdout.
 func Must(t testing.TB, name string, args ...string) string {
@@ -289,7 +255,7 @@ func helper(t testing.TB, ns, args string) string {
 var helpers = map[string]func(args []string) int{}
 
 // Helper registers fn as a helper process a test can start with
-// StartHelper; call it before Main. fn gets the words of the argument
+// StartHelper or RunHelper; call it before Main (from an init function). fn gets the words of the argument
 // string and returns the exit status.
 func Helper(name string, fn func(args []string) int) { helpers[name] = fn }
 

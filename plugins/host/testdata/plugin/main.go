@@ -10,6 +10,9 @@
 //	                    set: a CPU profile is written there)
 //	plugin oldproto     a plugin built for protocol version 0, as one from an
 //	                    older SDK would be: the host must refuse it
+//	plugin conn-norotate
+//	                    the conn log plugin declaring no rotation, as one
+//	                    built with an SDK from before rotation does
 package main
 
 import (
@@ -47,6 +50,8 @@ func main() {
 		sink()
 	case "oldproto":
 		oldProto()
+	case "conn-norotate":
+		builtin("conn", sdk.WithoutRotation())
 	default:
 		builtin(name)
 	}
@@ -97,7 +102,7 @@ type faults struct {
 	SlowBatch string `json:"slow_batch"`
 }
 
-func builtin(name string) {
+func builtin(name string, opts ...sdk.Option) {
 	host.ServeBus(name, func(ctx *sdk.Context) (bus.Plugin, error) {
 		f := faults{FailAt: -1}
 		if err := ctx.DecodeOptions(&f); err != nil {
@@ -128,7 +133,7 @@ func builtin(name string) {
 			}
 		}
 		return &faulty{Plugin: p, f: f, slow: slow}, nil
-	})
+	}, opts...)
 }
 
 // faulty wraps a built-in plugin with the injected faults, and gives it
