@@ -288,3 +288,49 @@ func TestLiveStuckLogNeverBlocksCapture(t *testing.T) {
 		t.Errorf("stats.log was not written and closed beside the stuck log (%v):\n%s", err, b)
 	}
 }
+
+// The captured interface disappears and comes back (a driver reload, a
+// re-created veth): the sensor says so, keeps running, reopens it and logs
+// the traffic from before and after; the metrics count the reopening.
+func TestLiveInterfaceGoneAndBack(t *testing.T) {
+	p := livetest.NewPair(t, "flap")
+	dir := t.TempDir()
+	s := startOpsSensor(t, p.NsA, "-i", p.IfA, "-o", dir, "-q", "--metrics", "127.0.0.1:19914")
+	ping := func() { livetest.MustIn(t, p.NsA, "ping", "-c", "2", "-i", "0.01", "-q", livetest.B4) }
+	ping()
+	livetest.Must(t, "ip", "-n", p.NsA, "link", "del", p.IfA) // takes its peer along
+	s.waitFor(t, ": gone", 1)
+	livetest.Must(t, "ip", "-n", p.NsA, "link", "add", p.IfA, "type", "veth", "peer", "name", p.IfB, "netns", p.NsB)
+	livetest.Must(t, "ip", "-n", p.NsA, "addr", "add", livetest.A4+"/24", "dev", p.IfA)
+	livetest.Must(t, "ip", "-n", p.NsB, "addr", "add", livetest.B4+"/24", "dev", p.IfB)
+	livetest.Must(t, "ip", "-n", p.NsA, "link", "set", p.IfA, "up")
+	livetest.Must(t, "ip", "-n", p.NsB, "link", "set", p.IfB, "up")
+	s.waitFor(t, ": reopened", 1)
+	for i := 0; ; i++ { // the new link carries traffic once the kernel has set it up
+		if _, err := livetest.Run(t, p.NsA, "ping", "-c", "1", "-W", "1", "-q", livetest.B4); err == nil {
+			break
+		}
+		if i == 20 {
+			t.Fatal("the re-created link never carried a ping")
+		}
+	}
+	ping()
+	m := livetest.MustIn(t, p.NsA, "curl", "-sS", "http://127.0.0.1:19914/metrics")
+	if want := `weir_interface_reopens_total{interface="` + p.IfA + `"} 1`; !strings.Contains(m, want) {
+		t.Errorf("metrics lack %s:\n%s", want, m)
+	}
+	if err := s.stop(t, 10*time.Second); err != nil {
+		t.Fatalf("sensor: %v\n%s", err, s.stderr.String())
+	}
+	var pkts int
+	for _, f := range connRecords(t, dir) {
+		if len(f) > 16 && f[6] == "icmp" {
+			n, _ := strconv.Atoi(f[16])
+			pkts += n
+		}
+	}
+	// 2 echoes before, 2 (and the probes) after.
+	if pkts < 4 {
+		t.Errorf("%d echo requests logged over the flap, want the 2 before and the ones after:\n%s", pkts, s.stderr.String())
+	}
+}
