@@ -406,10 +406,22 @@ func (s *Source) NextWait(f *sources.Frame, d time.Duration) error {
 
 // idle reports ErrIdle; while the interface is down it also checks whether
 // it came back, for a link that carries nothing.
+//
+// Deleting an interface first takes it down, which is all the socket is
+// told: an interface reported down is checked for having been deleted
+// since, by its index (a new one of the same name has another), so that
+// the socket, useless now, is reopened rather than waited on forever.
 func (s *Source) idle(f *sources.Frame, now time.Time) error {
-	if s.down && s.sock != nil && s.ifUp() {
-		s.setDown(false)
-		s.event(Event{Kind: EventUp})
+	if s.down && s.sock != nil {
+		switch {
+		case !s.ifExists():
+			if err := s.deleted(syscall.ENODEV); err != nil {
+				return err
+			}
+		case s.ifUp():
+			s.setDown(false)
+			s.event(Event{Kind: EventUp})
+		}
 	}
 	*f = sources.Frame{TS: now.UnixNano(), Link: s.link, Iface: s.cfg.IfaceID}
 	return live.ErrIdle
@@ -551,8 +563,14 @@ func (s *Source) linkError(cause error) error {
 		}
 		return nil
 	}
-	// Deleted: a new interface of the same name would have another index,
-	// so the socket is useless now.
+	return s.deleted(cause)
+}
+
+// deleted retires the socket of a deleted interface: a new interface of
+// the same name would have another index, so the socket is useless now.
+// With Reopen it schedules the first attempt to open the name again;
+// without, it returns the error that ends the Source.
+func (s *Source) deleted(cause error) error {
 	s.retire()
 	gone := fmt.Errorf("%w (%v)", ErrInterfaceGone, cause)
 	if !s.cfg.Reopen {
@@ -630,9 +648,14 @@ func (s *Source) ifExists() bool {
 	return err == nil
 }
 
-// ifUp reports whether the interface is administratively and operationally up.
+// ifUp reports whether the interface the socket is bound to (by index, not
+// by name) is administratively and operationally up.
 func (s *Source) ifUp() bool {
-	ifr, err := unix.NewIfreq(s.cfg.Iface)
+	name, err := ifName(s.sock.fd, s.sock.ifindex)
+	if err != nil {
+		return false
+	}
+	ifr, err := unix.NewIfreq(name)
 	if err != nil {
 		return false
 	}

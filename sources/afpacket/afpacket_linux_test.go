@@ -456,6 +456,47 @@ func TestInterfaceDeleted(t *testing.T) {
 	t.Logf("events: %v", events)
 }
 
+// Deleting an interface takes it down first, and the socket hears only of
+// that: an interface seen down and then deleted, and a new one of the same
+// name brought up, must be reopened, not taken for the old one back up
+// (the socket stays bound to the old index and would capture nothing).
+func TestInterfaceDownThenDeleted(t *testing.T) {
+	p := livetest.NewPair(t, "dndel")
+	livetest.SinkUDP(t, p.NsB, livetest.B4+":9000")
+	var mu sync.Mutex
+	var kinds []string
+	src := open(t, Config{Iface: p.IfB, Netns: p.PathB(), IdleTimeout: 20 * time.Millisecond,
+		Reopen: true, ReopenMin: 20 * time.Millisecond, ReopenMax: 50 * time.Millisecond, Filter: "udp port 9000",
+		OnEvent: func(e Event) { mu.Lock(); kinds = append(kinds, e.Kind.String()); mu.Unlock() }})
+	var f sources.Frame
+	livetest.Must(t, "ip", "-n", p.NsB, "link", "set", p.IfB, "down")
+	for i := 0; i < 100 && !src.Stats().Down; i++ {
+		src.Next(&f)
+	}
+	if !src.Stats().Down {
+		t.Fatal("not reported down")
+	}
+	livetest.Must(t, "ip", "-n", p.NsA, "link", "del", p.IfA) // takes its peer along
+	livetest.Must(t, "ip", "-n", p.NsA, "link", "add", p.IfA, "type", "veth", "peer", "name", p.IfB, "netns", p.NsB)
+	livetest.Must(t, "ip", "-n", p.NsA, "addr", "add", livetest.A4+"/24", "dev", p.IfA)
+	livetest.Must(t, "ip", "-n", p.NsB, "addr", "add", livetest.B4+"/24", "dev", p.IfB)
+	livetest.Must(t, "ip", "-n", p.NsA, "link", "set", p.IfA, "up")
+	livetest.Must(t, "ip", "-n", p.NsB, "link", "set", p.IfB, "up")
+	for i := 0; i < 100 && src.Stats().Reopens == 0; i++ {
+		src.Next(&f)
+	}
+	if src.Stats().Reopens != 1 {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("the new interface was not reopened: %+v, events %q", src.Stats(), kinds)
+	}
+	c := startCapture(t, src)
+	livetest.SendUDP(t, p.NsA, livetest.B4+":9000", 10, 10, 0)
+	if recs := c.wait(t); len(recs) != 10 {
+		t.Fatalf("after reopening: %d frames, want 10", len(recs))
+	}
+}
+
 // Reading the ring allocates nothing.
 func TestNextDoesNotAllocate(t *testing.T) {
 	p := livetest.NewPair(t, "alloc")
