@@ -36,6 +36,7 @@ echo "== ring read cost (frames already in the ring)"
 go test -run '^$' -bench 'BenchmarkRing$' -benchtime 200000x -benchmem ./sources/afpacket | grep -E '^Benchmark|^ok'
 echo "== merge cost (two sources, with and without duplicate suppression)"
 go test -run '^$' -bench 'BenchmarkMerge' -benchmem ./sources/live | grep -E '^Benchmark|^ok'
-echo "== capture at increasing rates: weir (afpacket) vs tcpdump -i IF -w /dev/null"
-WEIR_BENCH_LIVE=1 go test -count=1 -timeout 30m -run '^TestBenchLive$' -v ./sources/afpacket |
+echo "== capture at increasing rates: weir (afpacket) vs tcpdump -i IF -w /dev/null, then the whole sensor (analyzer -i)"
+go build -o bin/analyzer ./cmd/analyzer
+WEIR_BENCH_ANALYZER=$PWD/bin/analyzer WEIR_BENCH_LIVE=1 go test -count=1 -timeout 30m -run '^TestBenchLive$' -v ./sources/afpacket |
 	grep -vE '^(=== RUN|--- PASS|PASS|ok)'

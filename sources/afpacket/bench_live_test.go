@@ -29,6 +29,10 @@ import (
 // /dev/null with a buffer of the same size; it reports the kernel's drops
 // for each and the highest rate either took without a drop.
 //
+// With WEIR_BENCH_ANALYZER naming an analyzer binary, a third pass per
+// rate runs the whole sensor (analyzer -i IF, every analyzer and log on)
+// and reads its kernel drops from its closing summary.
+//
 // WEIR_BENCH_RATES (packets per second, comma-separated, 0 for as fast as
 // the sender goes), WEIR_BENCH_SECONDS (per pass) and WEIR_BENCH_BUFFER_MB
 // change the defaults.
@@ -64,9 +68,13 @@ func TestBenchLive(t *testing.T) {
 		sentTD           uint64
 		secs, secsTD     float64
 		cpu, cpuTD       time.Duration // user+system time of the capturing process
+		sentAn, anGot    uint64        // the whole sensor's pass
+		anDrops          uint64
+		secsAn           float64
 	}
 	var results []result
-	best, bestTD := 0.0, 0.0
+	best, bestTD, bestAn := 0.0, 0.0, 0.0
+	analyzerBin := os.Getenv("WEIR_BENCH_ANALYZER")
 	fmt.Printf("%-8s %9s %9s %9s %9s %9s | %9s %9s %9s %9s %9s\n", "rate", "sent/s", "weir got", "drops", "CPU/pkt", "",
 		"sent/s", "tcpd got", "drops", "CPU/pkt", "")
 	for _, rate := range rates {
@@ -178,6 +186,14 @@ func TestBenchLive(t *testing.T) {
 		if r.tdDrops == 0 && r.tdGot == r.sentTD {
 			bestTD = max(bestTD, ppsTD)
 		}
+		if analyzerBin != "" {
+			r.sentAn, r.anGot, r.anDrops, r.secsAn = benchSensor(t, analyzerBin, p, count, size, rate)
+			ppsAn := float64(r.sentAn) / r.secsAn
+			fmt.Printf("%-8s sensor:  %9.0f sent/s %9d got %9d dropped by the kernel\n", rateName(rate), ppsAn, r.anGot, r.anDrops)
+			if r.anDrops == 0 && r.anGot == r.sentAn {
+				bestAn = max(bestAn, ppsAn)
+			}
+		}
 		results = append(results, r)
 	}
 	fmt.Printf("highest rate without a drop: weir %.0f pps, tcpdump %.0f pps", best, bestTD)
@@ -185,6 +201,13 @@ func TestBenchLive(t *testing.T) {
 		fmt.Printf(", ratio %.2f", best/bestTD)
 	}
 	fmt.Println()
+	if analyzerBin != "" {
+		fmt.Printf("whole sensor (analyzer -i, every analyzer and log): highest rate without a drop %.0f pps", bestAn)
+		if bestTD > 0 {
+			fmt.Printf(", ratio to tcpdump %.2f", bestAn/bestTD)
+		}
+		fmt.Println()
+	}
 	var cpu, cpuTD time.Duration
 	var n, nTD uint64
 	for _, r := range results {
@@ -197,6 +220,36 @@ func TestBenchLive(t *testing.T) {
 	if len(results) > 0 && best == 0 {
 		t.Log("weir dropped at every rate")
 	}
+}
+
+// benchSensor runs the analyzer as a sensor on the receiving end while
+// count datagrams are sent at rate, stops it with SIGTERM and returns what
+// was sent, what it received and what the kernel dropped (from its closing
+// summary), and how long sending took.
+func benchSensor(t *testing.T, bin string, p *livetest.Pair, count, size, rate int) (sent, got, drops uint64, secs float64) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := dir + "/weir.toml"
+	os.WriteFile(cfg, []byte("[output]\ndir = \""+dir+"/logs\"\n"), 0o644)
+	an := exec.Command("ip", "netns", "exec", p.NsB, bin, "-i", p.IfB, "-f", "udp port 9000", "-c", cfg)
+	var stderr strings.Builder
+	an.Stderr = &stderr
+	if err := an.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // the ring is open well before this
+	start := time.Now()
+	sent = uint64(livetest.SendUDP(t, p.NsA, livetest.B4+":9000", count, size, rate))
+	secs = time.Since(start).Seconds()
+	time.Sleep(300 * time.Millisecond)
+	an.Process.Signal(syscall.SIGTERM)
+	if err := an.Wait(); err != nil {
+		t.Fatalf("sensor: %v\n%s", err, stderr.String())
+	}
+	out := []byte(stderr.String())
+	got = stat(out, p.IfB+`: (\d+) received`)
+	drops = stat(out, `(\d+) dropped by the kernel`)
+	return sent, got, drops, secs
 }
 
 // threadCPU is the user and system time the calling thread has used.
