@@ -131,6 +131,12 @@ type RoleFlipper interface {
 	FlipRoles() bool
 }
 
+// IdleExpirer is implemented by sinks that can remove a connection on an
+// analyzer's own idle timeout (the tracker).
+type IdleExpirer interface {
+	ExpireIdle(service string, every, idle int64)
+}
+
 // NewConn binds a session's Conn to a sink. Used by the tracker and by
 // analyzer tests.
 func NewConn(uid string, id event.ConnID, start int64, service string, sink Sink) *Conn {
@@ -159,6 +165,17 @@ func (c *Conn) StartAnalyzer(name string) bool { return c.sink.Start(name) }
 // Redetect restarts protocol detection on the bytes that follow, as for
 // an HTTP CONNECT tunnel.
 func (c *Conn) Redetect() { c.sink.Redetect() }
+
+// ExpireIdle asks for the connection to be removed once it has been idle
+// for at least idle, checked every `every` (ns) from now, for as long as
+// this session runs; it is then logged as on its inactivity timeout. Zeek's
+// DNS analyzer does so for UDP (dns_session_timeout: every 10 s, idle 9 s).
+// Sinks other than the tracker ignore it.
+func (c *Conn) ExpireIdle(every, idle int64) {
+	if e, ok := c.sink.(IdleExpirer); ok && every > 0 {
+		e.ExpireIdle(c.name, every, idle)
+	}
+}
 
 // FlipRoles swaps the connection's originator and responder, as Zeek's
 // Connection::FlipRoles: a UDP analyzer calls it when a message shows the

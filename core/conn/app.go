@@ -27,6 +27,13 @@ type app struct {
 
 	detectGen uint32 // bumped by Redetect: the segment being delivered is not re-examined
 	flipped   bool   // a session flipped the roles during the current datagram
+
+	// An analyzer's idle expiry (ExpireIdle): the session that asked, how
+	// often to check, how idle the connection must be, and the timer's
+	// generation.
+	expBy           string
+	expEvery, expIn int64
+	expGen          uint32
 	eos       [2]bool
 	reset     bool
 }
@@ -358,14 +365,46 @@ func (nopDeliverer) gap(uint64, uint64)  {}
 
 func (s *appSink) Start(name string) bool {
 	a := (*app)(s)
-	for i := range a.sessions {
-		if a.sessions[i].name == name && !a.sessions[i].dead {
-			return true
-		}
+	if a.running(name) {
+		return true
 	}
 	for _, an := range a.t.analyzers {
 		if an.Name() == name {
 			a.start(an)
+			return true
+		}
+	}
+	return false
+}
+
+// ExpireIdle implements analyzer.IdleExpirer: the first check is every
+// after the connection's last activity (the packet being delivered).
+func (s *appSink) ExpireIdle(service string, every, idle int64) {
+	a := (*app)(s)
+	a.expBy, a.expEvery, a.expIn = service, every, idle
+	a.expGen++
+	a.t.pushTimer(a.c, timerAppExpire, a.expGen, a.c.last+every)
+}
+
+// expire is an analyzer's idle expiry timer firing at now: the
+// connection is removed if it has been idle long enough, else the check
+// is made again an interval later. It reports whether it removed it.
+func (a *app) expire(gen uint32, now int64) bool {
+	if gen != a.expGen || !a.running(a.expBy) {
+		return false // replaced, or its session is gone
+	}
+	if now-a.c.last >= a.expIn {
+		a.t.remove(a.c, now)
+		return true
+	}
+	a.t.pushTimer(a.c, timerAppExpire, a.expGen, now+a.expEvery)
+	return false
+}
+
+// running reports whether the named session is attached and alive.
+func (a *app) running(name string) bool {
+	for i := range a.sessions {
+		if a.sessions[i].name == name && !a.sessions[i].dead {
 			return true
 		}
 	}
@@ -401,13 +440,7 @@ func (s *appSink) Redetect() {
 		if an.Transports()&tr == 0 {
 			continue
 		}
-		running := false
-		for i := range a.sessions {
-			if a.sessions[i].name == an.Name() && !a.sessions[i].dead {
-				running = true
-			}
-		}
-		if !running {
+		if !a.running(an.Name()) {
 			a.cands = append(a.cands, candidate{a: an})
 		}
 	}

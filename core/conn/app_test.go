@@ -354,3 +354,51 @@ func TestViolationIgnoredDeepIntoConnection(t *testing.T) {
 		t.Errorf("service %v after an early violation, want none", end.Service)
 	}
 }
+
+// expiring asks, on its first datagram, for the connection to be removed
+// once idle 9 s, checked every 10 s (Zeek's DNS analyzer over UDP).
+type expiring struct{ flipAnalyzer }
+
+type expiringSession struct{ flipSession }
+
+func (a *expiring) Name() string { return "exp" }
+func (a *expiring) NewSession(c *analyzer.Conn) analyzer.Session {
+	c.ExpireIdle(10e9, 9e9)
+	return &expiringSession{flipSession{a: &a.flipAnalyzer, c: c}}
+}
+func (s *expiringSession) Datagram(int64, bool, []byte) {}
+
+// An analyzer's idle expiry removes the connection once idle long enough,
+// so a flow that pauses past it becomes two connections, as in Zeek.
+func TestAnalyzerIdleExpiry(t *testing.T) {
+	run := func(gaps ...int64) []*event.Conn {
+		cfg := DefaultConfig()
+		cfg.Analyzers = []analyzer.Analyzer{&expiring{}}
+		tr := NewTracker(cfg)
+		at := t0
+		for _, g := range append([]int64{0}, gaps...) {
+			at += g
+			p := &decode.Packet{TS: at, Status: decode.OK, IPVersion: 4, Proto: 17, Src: addr16(cli), Dst: addr16(srv),
+				SrcPort: 40000, DstPort: 7777, PayloadLen: 7, IPTotalLen: 35, Payload: []byte("REQUEST")}
+			tr.Advance(at)
+			tr.Packet(p, at)
+		}
+		tr.Flush(at + 1)
+		var ends []*event.Conn
+		for _, ev := range tr.TakeEvents() {
+			if ev.Kind == event.KindConnEnd {
+				ends = append(ends, ev.Conn)
+			}
+		}
+		return ends
+	}
+	// 8 s of quiet: at the 10 s check the flow was idle 2 s; one connection.
+	if ends := run(8e9); len(ends) != 1 || ends[0].OrigPkts != 2 {
+		t.Errorf("8 s pause: %d connections, want 1 with both packets", len(ends))
+	}
+	// 25 s of quiet: removed at the 10 s check (idle 10 s); two connections,
+	// the first lasting no longer than its one packet.
+	if ends := run(25e9); len(ends) != 2 || ends[0].Duration != 0 || ends[0].OrigPkts != 1 {
+		t.Errorf("25 s pause: %d connections (%+v), want 2", len(ends), ends)
+	}
+}

@@ -12,6 +12,7 @@ const (
 	timerExpire
 	timerAttempt
 	timerDelete
+	timerAppExpire // an analyzer's idle expiry (analyzer.Conn.ExpireIdle)
 )
 
 type timerEntry struct {

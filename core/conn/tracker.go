@@ -352,6 +352,10 @@ func (t *Tracker) Advance(now int64) {
 			}
 		case timerDelete:
 			t.remove(c, e.t)
+		case timerAppExpire:
+			if c.app != nil {
+				c.app.expire(e.sub, e.t)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 )
 
 // Config is the analyzer's configuration, the [analyzer.dns] table of the
@@ -45,8 +46,30 @@ type Config struct {
 	// these addresses are logged one record per message, unpaired.
 	MulticastSubnets []string `toml:"multicast_subnets"`
 
+	// SessionTimeout is Zeek's dns_session_timeout: a DNS connection over
+	// UDP is removed (and logged) once idle this long, checked every
+	// SessionTimeout with a second of slack, as Zeek's DNS analyzer does,
+	// rather than after the UDP inactivity timeout. "0s" disables it.
+	SessionTimeout Duration `toml:"session_timeout"`
+
 	multicast []netip.Prefix
 }
+
+// Duration is a time.Duration written as a string in TOML ("10s").
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a duration such as "10s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back as a string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // Defaults.
 const (
@@ -69,6 +92,7 @@ func DefaultConfig() Config {
 		MaxAnswerBytes:      DefaultMaxAnswerBytes,
 		MaxPendingBytes:     DefaultMaxPendingBytes,
 		MulticastSubnets:    []string{"224.0.0.0/4", "ff00::/8"},
+		SessionTimeout:      Duration{10 * time.Second},
 	}
 }
 
@@ -88,6 +112,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxAnswerBytes < 1024 {
 		errs = append(errs, fmt.Errorf("max_answer_bytes must be at least 1024, got %d", c.MaxAnswerBytes))
+	}
+	if c.SessionTimeout.Duration < 0 {
+		errs = append(errs, fmt.Errorf("session_timeout must not be negative, got %v", c.SessionTimeout.Duration))
 	}
 	if c.MaxPendingBytes < 1024 {
 		errs = append(errs, fmt.Errorf("max_pending_bytes must be at least 1024, got %d", c.MaxPendingBytes))

@@ -1,6 +1,8 @@
 package dns
 
 import (
+	"time"
+
 	"github.com/weirnet/weir/core/analyzer"
 	"github.com/weirnet/weir/core/event"
 )
@@ -63,6 +65,12 @@ func (a *Analyzer) newSession(c *analyzer.Conn) *session {
 	s.p.netbios = c.ID.RespP == 137
 	s.firstMessage = true
 	s.multicast = a.cfg.isMulticast(c.ID.RespH)
+	if d := int64(a.cfg.SessionTimeout.Duration); d > 0 && c.ID.Proto == event.TransportUDP {
+		// Zeek's DNS_Analyzer::ExpireTimer: checked every timeout, the
+		// second less of idleness sparing the usual query and reply a
+		// second check.
+		c.ExpireIdle(d, d-int64(time.Second))
+	}
 	return s
 }
 
