@@ -34,8 +34,8 @@ type app struct {
 	expBy           string
 	expEvery, expIn int64
 	expGen          uint32
-	eos       [2]bool
-	reset     bool
+	eos             [2]bool
+	reset           bool
 }
 
 // Tap asks for raw payload events (StreamData for TCP, Datagram for UDP) of
