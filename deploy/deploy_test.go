@@ -16,6 +16,12 @@ func TestSensorConfigLoads(t *testing.T) {
 	if f.Output.Dir != "/var/log/weir" || f.Output.RotateInterval.Hours() != 1 {
 		t.Errorf("unexpected sensor config: %+v", f.Output)
 	}
+	if len(f.Capture.Interfaces) == 0 {
+		t.Error("the sensor config names no interface to capture")
+	}
+	if err := f.Validate(); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestUnitUsesExistingFlags(t *testing.T) {
@@ -23,7 +29,7 @@ func TestUnitUsesExistingFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, flag := range []string{"-c ", "-i ", "--user ", "--metrics ", "-HUP"} {
+	for _, flag := range []string{"-c ", "--user ", "--metrics ", "-HUP"} {
 		if !strings.Contains(string(b), flag) {
 			t.Errorf("unit lacks %q", flag)
 		}

@@ -5,41 +5,33 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/weirnet/weir/internal/config"
 	"github.com/weirnet/weir/sources"
 	"github.com/weirnet/weir/sources/afpacket"
 	"github.com/weirnet/weir/sources/live"
 	"github.com/weirnet/weir/sources/pcaplive"
 )
 
-// openLive opens one capture per interface: an AF_PACKET ring where the
-// kernel offers it, libpcap otherwise ("any", other platforms). The filter
-// runs in the kernel. The sources are merged by time within a bounded
-// reordering window.
-// liveOptions are the capture settings of -i.
-type liveOptions struct {
-	filter      string
-	promisc     bool
-	dedup       bool
-	snaplen     int    // 0: the source's default
-	fanoutGroup uint16 // 0: no fanout; else a PACKET_FANOUT hash group shared with other weir processes
-}
-
-func openLive(ifaces []string, lo liveOptions, stderr io.Writer) (*live.Merger, error) {
-	filter, promisc, dedup := lo.filter, lo.promisc, lo.dedup
+// openLive opens one capture per interface of c: an AF_PACKET ring where
+// the kernel offers it, libpcap otherwise ("any", other platforms). The
+// filter runs in the kernel. The sources are merged by time within a
+// bounded reordering window.
+func openLive(c config.Capture, filter string, stderr io.Writer) (*live.Merger, error) {
 	var ws []live.Waiter
 	closeAll := func() {
 		for _, w := range ws {
 			w.Close()
 		}
 	}
-	for i, name := range ifaces {
+	for i, name := range c.Interfaces {
 		var w live.Waiter
 		var afErr error
 		if name != "any" {
-			ac := afpacket.Config{Iface: name, IfaceID: i, Promisc: promisc, Filter: filter, Reopen: true, Snaplen: lo.snaplen,
+			ac := afpacket.Config{Iface: name, IfaceID: i, Promisc: c.Promisc, Filter: filter, Reopen: true, Snaplen: c.Snaplen,
+				BlockSize: c.BlockSize, NumBlocks: c.BlockCount, BlockTimeout: c.BlockTimeout.Duration,
 				OnEvent: func(ev afpacket.Event) { fmt.Fprintf(stderr, "analyzer: %v\n", ev) }}
-			if lo.fanoutGroup != 0 {
-				ac.Fanout, ac.FanoutGroup = afpacket.FanoutHash, lo.fanoutGroup
+			if c.FanoutGroup != 0 {
+				ac.Fanout, ac.FanoutGroup = afpacket.FanoutHash, uint16(c.FanoutGroup)
 			}
 			s, err := afpacket.Open(ac)
 			if err == nil {
@@ -48,7 +40,7 @@ func openLive(ifaces []string, lo liveOptions, stderr io.Writer) (*live.Merger, 
 			afErr = err
 		}
 		if w == nil {
-			s, err := pcaplive.Open(pcaplive.Config{Iface: name, IfaceID: i, Promisc: promisc, Filter: filter, Snaplen: lo.snaplen})
+			s, err := pcaplive.Open(pcaplive.Config{Iface: name, IfaceID: i, Promisc: c.Promisc, Filter: filter, Snaplen: c.Snaplen})
 			if err != nil {
 				closeAll()
 				if afErr != nil {
@@ -60,7 +52,7 @@ func openLive(ifaces []string, lo liveOptions, stderr io.Writer) (*live.Merger, 
 		}
 		ws = append(ws, w)
 	}
-	m, err := live.NewMerger(ws, live.Config{Dedup: dedup})
+	m, err := live.NewMerger(ws, live.Config{Window: c.ReorderWindow.Duration, Dedup: c.Dedup, DedupWindow: c.DedupWindow.Duration})
 	if err != nil {
 		closeAll()
 		return nil, err

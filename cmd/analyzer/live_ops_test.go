@@ -141,13 +141,15 @@ func TestLiveReload(t *testing.T) {
 	livetest.SinkUDP(t, p.NsB, livetest.B4+":9001")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "weir.toml")
+	// The interface comes from the file's [capture] table, not -i.
 	write := func(body string) {
+		body = "[capture]\ninterfaces = [\"" + p.IfA + "\"]\n" + body
 		if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	write("[engine]\nfilter = \"icmp\"\n")
-	s := startOpsSensor(t, p.NsA, "-i", p.IfA, "-o", dir, "-q", "-c", cfg, "--stats-interval", "100ms")
+	s := startOpsSensor(t, p.NsA, "-o", dir, "-q", "-c", cfg, "--stats-interval", "100ms")
 	// Each SIGHUP reopens the logs; stats.log must hold a record for
 	// there to be a file to rotate.
 	statsWritten := func() {

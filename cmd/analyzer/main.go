@@ -145,7 +145,7 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "analyzer: unexpected argument %q (files are given with -r)\n", fs.Arg(0))
 		return 2
 	}
-	if len(o.reads) == 0 && len(o.ifaces) == 0 {
+	if len(o.reads) == 0 && len(o.ifaces) == 0 && o.cfgPath == "" {
 		fmt.Fprintln(stderr, "analyzer: nothing to read: give capture files with -r or interfaces with -i (see analyzer --help)")
 		return 2
 	}
@@ -206,6 +206,24 @@ func loadConfig(o options) (config.File, error) {
 	}
 	if o.ignoreCk {
 		cfg.Engine.IgnoreChecksums = true
+	}
+	if len(o.ifaces) > 0 {
+		cfg.Capture.Interfaces = o.ifaces
+	}
+	if o.noPromisc {
+		cfg.Capture.Promisc = false
+	}
+	if o.dedup {
+		cfg.Capture.Dedup = true
+	}
+	if o.snaplen != 0 {
+		cfg.Capture.Snaplen = o.snaplen
+	}
+	if o.fanout != 0 {
+		if o.fanout > 65535 {
+			return cfg, fmt.Errorf("--fanout %d: a group id is 1 to 65535", o.fanout)
+		}
+		cfg.Capture.FanoutGroup = int(o.fanout)
 	}
 	return cfg, cfg.Validate()
 }
@@ -273,13 +291,11 @@ func replay(o options, stderr io.Writer) error {
 	}
 
 	var lm *live.Merger
-	if len(o.ifaces) > 0 {
-		if o.fanout > 65535 {
-			return fmt.Errorf("--fanout %d: a group id is 1 to 65535", o.fanout)
-		}
-		lo := liveOptions{filter: cfg.Engine.Filter, promisc: !o.noPromisc, dedup: o.dedup, snaplen: o.snaplen,
-			fanoutGroup: uint16(o.fanout)}
-		if lm, err = openLive(o.ifaces, lo, stderr); err != nil {
+	if len(paths) == 0 && len(cfg.Capture.Interfaces) == 0 {
+		return errors.New("nothing to read: give capture files with -r, or interfaces with -i or capture.interfaces")
+	}
+	if len(cfg.Capture.Interfaces) > 0 {
+		if lm, err = openLive(cfg.Capture, cfg.Engine.Filter, stderr); err != nil {
 			return err
 		}
 		defer lm.Close()

@@ -36,10 +36,11 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 
 // File is the configuration file's structure.
 type File struct {
-	Output Output `toml:"output"`
-	Engine Engine `toml:"engine"`
-	Conn   Conn   `toml:"conn"`
-	Decode Decode `toml:"decode"`
+	Output  Output  `toml:"output"`
+	Engine  Engine  `toml:"engine"`
+	Capture Capture `toml:"capture"`
+	Conn    Conn    `toml:"conn"`
+	Decode  Decode  `toml:"decode"`
 	// Analyzers holds per-protocol tables ([analyzer.http] ...), decoded
 	// by each analyzer's factory. A table may set enabled = false.
 	Analyzers map[string]toml.Primitive `toml:"analyzer"`
@@ -114,6 +115,29 @@ type Output struct {
 	DrainTimeout Duration `toml:"drain_timeout"`
 }
 
+// Capture holds the live capture settings (-i). The command line's flags
+// override them.
+type Capture struct {
+	// Interfaces are captured from when the command line names none.
+	Interfaces []string `toml:"interfaces"`
+	Promisc    bool     `toml:"promiscuous"` // -p turns it off
+	Snaplen    int      `toml:"snaplen"`     // bytes kept per frame; 0: whole frames
+	// The AF_PACKET ring of each interface: BlockCount blocks of
+	// BlockSize bytes; a block goes to the reader when full or after
+	// BlockTimeout.
+	BlockSize    int      `toml:"block_size"`
+	BlockCount   int      `toml:"block_count"`
+	BlockTimeout Duration `toml:"block_timeout"`
+	FanoutGroup  int      `toml:"fanout_group"` // PACKET_FANOUT hash group shared with other weir processes; 0: none
+	// ReorderWindow is how long a frame may wait for an earlier one from
+	// another interface (it must exceed BlockTimeout).
+	ReorderWindow Duration `toml:"reorder_window"`
+	// Dedup drops a frame seen on another interface within DedupWindow
+	// (two taps of one link).
+	Dedup       bool     `toml:"dedup"`
+	DedupWindow Duration `toml:"dedup_window"`
+}
+
 // Engine holds pipeline settings.
 type Engine struct {
 	Workers         int    `toml:"workers"`
@@ -147,6 +171,8 @@ func Default() File {
 	return File{
 		Output: Output{Dir: "logs", Format: "tsv", JSONTime: "epoch", LiveQueue: 1 << 17, DrainTimeout: Duration{30 * time.Second}},
 		Engine: Engine{Workers: 1},
+		Capture: Capture{Interfaces: []string{}, Promisc: true, BlockSize: 256 << 10, BlockCount: 128, BlockTimeout: Duration{10 * time.Millisecond},
+			ReorderWindow: Duration{50 * time.Millisecond}, DedupWindow: Duration{5 * time.Millisecond}},
 		Conn: Conn{
 			TCPInactivityTimeout:  Duration{5 * time.Minute},
 			UDPInactivityTimeout:  Duration{time.Minute},
@@ -208,6 +234,15 @@ func (f *File) Validate() error {
 	}
 	if f.Output.RotateSize < 0 {
 		return fmt.Errorf("output.rotate_size %d: must not be negative", f.Output.RotateSize)
+	}
+	if c := f.Capture; c.FanoutGroup < 0 || c.FanoutGroup > 65535 {
+		return fmt.Errorf("capture.fanout_group %d: a group id is 1 to 65535 (0: none)", c.FanoutGroup)
+	}
+	if c := f.Capture; c.BlockSize < 4096 || c.BlockSize&(c.BlockSize-1) != 0 || c.BlockCount < 2 {
+		return fmt.Errorf("capture: block_size %d must be a power of two of at least 4096, block_count %d at least 2", c.BlockSize, c.BlockCount)
+	}
+	if c := f.Capture; c.ReorderWindow.Duration <= c.BlockTimeout.Duration {
+		return fmt.Errorf("capture.reorder_window %v must exceed block_timeout %v, or frames from different interfaces come out of order", c.ReorderWindow.Duration, c.BlockTimeout.Duration)
 	}
 	if f.Engine.Workers < 1 || f.Engine.Workers > 256 {
 		return fmt.Errorf("engine.workers %d: want 1 to 256", f.Engine.Workers)
