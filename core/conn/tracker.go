@@ -9,7 +9,6 @@
 package conn
 
 import (
-	"container/heap"
 	"slices"
 	"sync/atomic"
 
@@ -326,8 +325,11 @@ func (t *Tracker) Advance(now int64) {
 		return
 	}
 	t.now = now
-	for len(t.tq) > 0 && t.tq[0].t <= now {
-		e := heap.Pop(&t.tq).(timerEntry)
+	for {
+		e, ok := t.tq.popDue(now)
+		if !ok {
+			break
+		}
 		c := e.c
 		if !c.live || c.gen != e.gen {
 			continue
@@ -372,7 +374,7 @@ func (t *Tracker) Flush(now int64) {
 	for _, c := range all {
 		t.remove(c, now)
 	}
-	t.tq = t.tq[:0]
+	t.tq.reset()
 }
 
 // remove logs and forgets a connection.
