@@ -168,18 +168,27 @@ func TestLiveReload(t *testing.T) {
 
 	ping()      // logged
 	udp("9000") // filtered out
-	write("[engine]\nfilter = \"udp dst port 9000\"\n[conn]\nmax_connections = 1000\n")
+	write("[engine]\nfilter = \"udp dst port 9000\"\nworkers = 2\n[conn]\nudp_inactivity_timeout = \"1s\"\n")
 	statsWritten()
 	s.cmd.Process.Signal(syscall.SIGHUP)
 	s.waitFor(t, "analyzer: reload:", 1)
 	time.Sleep(100 * time.Millisecond) // the capture attaches it within its idle timeout
-	if e := s.stderr.String(); !strings.Contains(e, "applied engine.filter") ||
-		!strings.Contains(e, "kept until a restart: conn.max_connections") {
+	if e := s.stderr.String(); !strings.Contains(e, "applied conn.udp_inactivity_timeout, engine.filter") ||
+		!strings.Contains(e, "kept until a restart: engine.workers") {
 		t.Fatalf("reload did not report what it applied and what it kept:\n%s", e)
 	}
 	ping()      // filtered out now
 	udp("9001") // filtered out
-	udp("9000") // logged
+	udp("9000") // logged, and with the new 1 s UDP timeout, while the sensor runs
+	for i := 0; ; i++ {
+		if recs := connRecords(t, dir); len(recs) > 0 && recs[len(recs)-1][5] == "9000" {
+			break
+		}
+		if i == 400 {
+			t.Fatalf("the UDP flow did not time out after the reloaded 1 s:\n%s", s.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	write("[engine]\nfilter = \"udp dst port\"\n")
 	statsWritten()

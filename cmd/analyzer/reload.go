@@ -15,7 +15,9 @@ import (
 // reloadable are the keys a running sensor can change on SIGHUP. The rest
 // shape state that exists already (connections, workers, open logs,
 // plugin processes) and need a restart; a reload says which changed.
-var reloadable = []string{"engine.filter", "output.rotate_interval", "output.rotate_size", "output.post_rotate"}
+var reloadable = []string{"engine.filter", "output.rotate_interval", "output.rotate_size", "output.post_rotate",
+	"conn.tcp_inactivity_timeout", "conn.udp_inactivity_timeout", "conn.icmp_inactivity_timeout",
+	"conn.max_connections", "conn.ignore_violations_after", "conn.local_nets"}
 
 // reloader applies a changed configuration file to a running sensor.
 type reloader struct {
@@ -32,6 +34,9 @@ type reloader struct {
 // or validate changes nothing.
 func (r *reloader) reload() {
 	cfg, err := loadConfig(r.o)
+	if err == nil {
+		_, err = engineConfig(cfg) // what only building it checks (local_nets, analyzer tables)
+	}
 	if err != nil {
 		fmt.Fprintf(r.stderr, "analyzer: reload: %v; the running configuration stays\n", err)
 		return
@@ -54,8 +59,6 @@ func (r *reloader) reload() {
 		}
 		applied = append(applied, k)
 	}
-	r.eng.SetRotation(int64(cfg.Output.RotateInterval.Duration), cfg.Output.RotateSize)
-	r.post.Store(&cfg.Output.PostRotate)
 	// What is running now: the old configuration with the applied keys.
 	// The keys that need a restart keep their old values, so the next
 	// reload names them again until the restart.
@@ -63,7 +66,16 @@ func (r *reloader) reload() {
 	run.Engine.Filter = cfg.Engine.Filter
 	run.Output.RotateInterval, run.Output.RotateSize, run.Output.PostRotate =
 		cfg.Output.RotateInterval, cfg.Output.RotateSize, cfg.Output.PostRotate
+	rc, nc := &run.Conn, &cfg.Conn
+	rc.TCPInactivityTimeout, rc.UDPInactivityTimeout, rc.ICMPInactivityTimeout = nc.TCPInactivityTimeout, nc.UDPInactivityTimeout, nc.ICMPInactivityTimeout
+	rc.MaxConnections, rc.IgnoreViolationsAfter, rc.LocalNets = nc.MaxConnections, nc.IgnoreViolationsAfter, nc.LocalNets
 	r.cur = run
+
+	r.eng.SetRotation(int64(run.Output.RotateInterval.Duration), run.Output.RotateSize)
+	r.post.Store(&run.Output.PostRotate)
+	if ec, err := engineConfig(run); err == nil { // it built above with these values
+		r.eng.SetConnSettings(ec.Conn.Settings())
+	}
 
 	msg := "analyzer: reload: logs reopened"
 	if len(applied) > 0 {

@@ -59,6 +59,22 @@ type Config struct {
 	LikelyServerPorts *PortSet
 }
 
+// Settings are the parts of Config a running tracker can change (a
+// sensor's reload). They apply to connections created from then on, as a
+// redef of Zeek's timeouts would; existing connections keep their timers.
+type Settings struct {
+	TCPInactivity, UDPInactivity, ICMPInactivity time.Duration
+	MaxConns                                     int
+	IgnoreViolationsAfter                        uint64
+	LocalNets                                    *flow.Nets
+}
+
+// Settings returns c's changeable parts.
+func (c Config) Settings() Settings {
+	return Settings{TCPInactivity: c.TCPInactivity, UDPInactivity: c.UDPInactivity, ICMPInactivity: c.ICMPInactivity,
+		MaxConns: c.MaxConns, IgnoreViolationsAfter: c.IgnoreViolationsAfter, LocalNets: c.LocalNets}
+}
+
 // DefaultConfig returns Zeek's defaults.
 func DefaultConfig() Config {
 	nets, _ := flow.ParseNets(flow.ZeekPrivateAddressSpace)

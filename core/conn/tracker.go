@@ -180,12 +180,28 @@ func (t *Tracker) PacketIn(p *decode.Packet, now int64, parent string) {
 	}
 }
 
+// Apply puts changed settings in force at network time now. A lower
+// connection bound evicts the connections idle the longest at once (logged
+// as usual, with the conn_table_limit_eviction weird, and counted).
+func (t *Tracker) Apply(s Settings, now int64) {
+	t.cfg.TCPInactivity, t.cfg.UDPInactivity, t.cfg.ICMPInactivity = s.TCPInactivity, s.UDPInactivity, s.ICMPInactivity
+	t.cfg.MaxConns, t.cfg.IgnoreViolationsAfter, t.cfg.LocalNets = s.MaxConns, s.IgnoreViolationsAfter, s.LocalNets
+	for t.cfg.MaxConns > 0 && len(t.conns) > t.cfg.MaxConns && t.lruTail != nil {
+		t.evictOne(now)
+	}
+}
+
+// evictOne removes the connection idle the longest to make room.
+func (t *Tracker) evictOne(now int64) {
+	t.stats.EvictedByLimit++
+	victim := t.lruTail
+	t.weird(victim, "conn_table_limit_eviction", now)
+	t.remove(victim, now)
+}
+
 func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp uint16, oneWay bool, serial uint32) *Conn {
 	if t.cfg.MaxConns > 0 && len(t.conns) >= t.cfg.MaxConns && t.lruTail != nil {
-		t.stats.EvictedByLimit++
-		victim := t.lruTail
-		t.weird(victim, "conn_table_limit_eviction", p.TS)
-		t.remove(victim, p.TS)
+		t.evictOne(p.TS)
 	}
 	var c *Conn
 	if n := len(t.free); n > 0 {

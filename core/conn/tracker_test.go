@@ -380,3 +380,41 @@ func TestSYNWithNewSeqIsReuse(t *testing.T) {
 		t.Fatalf("got %d connections, want 2 with distinct uids", len(got))
 	}
 }
+
+// Apply changes a running tracker: a lower connection bound evicts the
+// longest idle at once; a new UDP timeout applies to new connections.
+func TestApplySettings(t *testing.T) {
+	tr := NewTracker(DefaultConfig())
+	for i := 0; i < 10; i++ {
+		p := &decode.Packet{TS: t0 + int64(i), Status: decode.OK, IPVersion: 4, Proto: 17, Src: addr16(cli), Dst: addr16(srv),
+			SrcPort: uint16(5000 + i), DstPort: 53, PayloadLen: 20, IPTotalLen: 48}
+		tr.Packet(p, p.TS)
+	}
+	s := DefaultConfig().Settings()
+	s.MaxConns = 4
+	s.UDPInactivity = time.Second
+	tr.Apply(s, t0+100)
+	var ends []*event.Conn
+	for _, ev := range tr.TakeEvents() {
+		if ev.Kind == event.KindConnEnd {
+			ends = append(ends, ev.Conn)
+		}
+	}
+	if len(ends) != 6 || ends[0].ID.OrigP != 5000 || tr.Stats().EvictedByLimit != 6 {
+		t.Fatalf("%d connections ended (first from port %d), want the 6 idle longest", len(ends), ends[0].ID.OrigP)
+	}
+	p := &decode.Packet{TS: t0 + 200, Status: decode.OK, IPVersion: 4, Proto: 17, Src: addr16(cli), Dst: addr16(srv),
+		SrcPort: 6000, DstPort: 53, PayloadLen: 20, IPTotalLen: 48}
+	tr.Packet(p, p.TS)
+	tr.TakeEvents()
+	tr.Advance(t0 + 200 + int64(2*time.Second))
+	n := 0
+	for _, ev := range tr.TakeEvents() {
+		if ev.Kind == event.KindConnEnd && ev.Conn.ID.OrigP == 6000 {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Error("a connection created after Apply did not use its 1 s UDP timeout")
+	}
+}

@@ -97,6 +97,9 @@ type Engine struct {
 	rotIvl   int64 // collector's: the interval rotSlot counts in
 	// The rotation settings in force (SetRotation may change them).
 	rotInterval, rotSize atomic.Int64
+	// connSet holds connection settings SetConnSettings asked for; the
+	// workers put them in force at their next epoch boundary.
+	connSet atomic.Pointer[conn.Settings]
 	rotNow               atomic.Bool
 }
 
@@ -108,6 +111,12 @@ func (e *Engine) SetRotation(interval, size int64) {
 	e.rotInterval.Store(max(interval, 0))
 	e.rotSize.Store(max(size, 0))
 }
+
+// SetConnSettings changes the connection-tracking settings of a running
+// engine (a sensor's reload). Each worker puts them in force at its next
+// epoch boundary (within EpochInterval of network time); they apply to
+// connections created from then on. Safe from any goroutine.
+func (e *Engine) SetConnSettings(s conn.Settings) { e.connSet.Store(&s) }
 
 // RotateNow asks for the logs to be rotated after the current batch (a
 // sensor's SIGHUP, for logrotate-style tools). Safe from any goroutine.
@@ -145,6 +154,16 @@ func New(cfg Config, b *bus.Bus) *Engine {
 	e := &Engine{cfg: cfg, bus: b}
 	e.SetRotation(cfg.RotateInterval, cfg.RotateSize)
 	return e
+}
+
+// applyConnSettings puts the latest SetConnSettings in force in tr if it
+// has not been yet (applied is what tr has), and returns what tr has now.
+func (e *Engine) applyConnSettings(tr *conn.Tracker, applied *conn.Settings, now int64) *conn.Settings {
+	if s := e.connSet.Load(); s != applied {
+		tr.Apply(*s, now)
+		return s
+	}
+	return applied
 }
 
 // FramesRead is safe to call from another goroutine (progress display).
@@ -276,11 +295,13 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 			go func(i int) {
 				defer workerWG.Done()
 				tr := trackers[i]
+				var applied *conn.Settings
 				for b := range in[i] {
 					for j := 0; j < b.n; j++ {
 						tr.PacketIn(&b.pkts[j], b.now[j], b.parent[j])
 					}
 					if b.barrier {
+						applied = e.applyConnSettings(tr, applied, b.ts)
 						if b.final {
 							tr.Flush(b.ts)
 						} else {
@@ -318,6 +339,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		prevStats  statsMark
 		frameNo    uint64
 		weirdNames [32]string
+		applied1   *conn.Settings // the settings worker 0 has in force (one worker)
 	)
 	endEpoch := func(final bool) {
 		evs := slices.Clone(dispEvents)
@@ -326,6 +348,7 @@ func (e *Engine) Run(ctx context.Context, src FrameSource) error {
 		dispOut <- epochResult{events: evs, final: final, ts: now}
 		if n == 1 {
 			tr := trackers[0]
+			applied1 = e.applyConnSettings(tr, applied1, now)
 			if final {
 				tr.Flush(now)
 			} else {
