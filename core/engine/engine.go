@@ -100,7 +100,7 @@ type Engine struct {
 	// connSet holds connection settings SetConnSettings asked for; the
 	// workers put them in force at their next epoch boundary.
 	connSet atomic.Pointer[conn.Settings]
-	rotNow               atomic.Bool
+	rotNow  atomic.Bool
 }
 
 // SetRotation changes the rotation interval and size limit (0: none) of a
