@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -298,6 +299,37 @@ func TestLiveStuckLogNeverBlocksCapture(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "\n#close\t") || len(dataLines(b)) == 0 {
 		t.Errorf("stats.log was not written and closed beside the stuck log (%v):\n%s", err, b)
 	}
+	// stats.log saw the flows come and the stuck log's queue fill.
+	if max := maxField(t, b, "udp_conns"); max < 100 {
+		t.Errorf("stats.log: at most %v new UDP connections in an interval, want the flood's", max)
+	}
+	if max := maxField(t, b, "events_queued"); max < 1 {
+		t.Errorf("stats.log never shows events queued for the stuck log:\n%s", b)
+	}
+}
+
+// maxField is the largest value of a numeric field over a TSV log's
+// records, found by its #fields header.
+func maxField(t *testing.T, log []byte, name string) float64 {
+	t.Helper()
+	col := -1
+	for _, l := range strings.Split(string(log), "\n") {
+		if f, ok := strings.CutPrefix(l, "#fields\t"); ok {
+			col = slices.Index(strings.Split(f, "\t"), name)
+		}
+	}
+	if col < 0 {
+		t.Fatalf("no field %s in the log's header", name)
+	}
+	best := 0.0
+	for _, l := range dataLines(log) {
+		if f := strings.Split(l, "\t"); col < len(f) {
+			if v, err := strconv.ParseFloat(f[col], 64); err == nil && v > best {
+				best = v
+			}
+		}
+	}
+	return best
 }
 
 // The captured interface disappears and comes back (a driver reload, a

@@ -48,9 +48,12 @@ type Tracker struct {
 	analyzers []analyzer.Analyzer
 	lim       limits
 	live      atomic.Int64 // live connections, readable from other goroutines (metrics)
-	acks      atomic.Uint64
-	gaps      atomic.Uint64
-	heldTotal int64
+	// By transport (event.Transport: unknown, TCP, UDP, ICMP), readable
+	// from other goroutines: live connections, and connections created.
+	liveBy, createdBy [4]atomic.Int64
+	acks              atomic.Uint64
+	gaps              atomic.Uint64
+	heldTotal         int64
 }
 
 // NewTracker returns a tracker with the given configuration.
@@ -105,6 +108,15 @@ func (t *Tracker) AckGaps() (acks, gaps uint64) { return t.acks.Load(), t.gaps.L
 // LiveConns is the number of live connections; unlike the rest of the
 // tracker it may be read from any goroutine.
 func (t *Tracker) LiveConns() int64 { return t.live.Load() }
+
+// ConnCounts returns, per transport (indexed by event.Transport), the live
+// connections and those created so far; safe from any goroutine.
+func (t *Tracker) ConnCounts() (live, created [4]int64) {
+	for i := range live {
+		live[i], created[i] = t.liveBy[i].Load(), t.createdBy[i].Load()
+	}
+	return live, created
+}
 
 // TakeEvents returns the events produced since the last call, in
 // production order, and resets the buffer. The slice is reused by the
@@ -249,6 +261,8 @@ func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp u
 
 	t.conns[*key] = c
 	t.live.Add(1)
+	t.liveBy[c.transport&3].Add(1)
+	t.createdBy[c.transport&3].Add(1)
 	t.lruPush(c)
 	t.stats.ConnsCreated++
 
@@ -418,6 +432,7 @@ func (t *Tracker) remove(c *Conn, now int64) {
 	t.emit(c, event.KindConnEnd, now, rec)
 	delete(t.conns, c.key)
 	t.live.Add(-1)
+	t.liveBy[c.transport&3].Add(-1)
 	t.lruUnlink(c)
 	c.live = false
 	c.gen++

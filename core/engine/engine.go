@@ -27,6 +27,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/weirnet/weir/core/bus"
 	"github.com/weirnet/weir/core/conn"
@@ -556,6 +557,7 @@ func sortEvents(evs []event.Event) {
 type statsMark struct {
 	TS                                             int64
 	frames, bytes, recv, drops, events, acks, gaps uint64
+	created                                        [4]int64
 }
 
 // statsEvent reports the interval since prev and moves prev to now.
@@ -566,20 +568,37 @@ func (e *Engine) statsEvent(now int64, prev *statsMark, frames, bytes uint64) ev
 	}
 	var acks, gaps uint64
 	var live int64
+	var active, created [4]int64
 	if tp := e.trackers.Load(); tp != nil {
 		for _, t := range *tp {
 			a, g := t.AckGaps()
 			acks, gaps = acks+a, gaps+g
 			live += t.LiveConns()
+			l, c := t.ConnCounts()
+			for i := range active {
+				active[i], created[i] = active[i]+l[i], created[i]+c[i]
+			}
 		}
+	}
+	var queued uint64
+	for _, n := range e.bus.Queued() {
+		queued += uint64(n)
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	events := e.events.Load()
 	st := &event.Stats{TS: now, Delta: now - prev.TS, Pkts: frames - prev.frames, Bytes: bytes - prev.bytes,
 		KernelRecv: recv - prev.recv, KernelDrops: drops - prev.drops, Events: events - prev.events,
-		LiveConns: live, MemMB: ms.HeapInuse >> 20, Acks: acks - prev.acks, Gaps: gaps - prev.gaps}
-	*prev = statsMark{TS: now, frames: frames, bytes: bytes, recv: recv, drops: drops, events: events, acks: acks, gaps: gaps}
+		LiveConns: live, MemMB: ms.HeapInuse >> 20, Acks: acks - prev.acks, Gaps: gaps - prev.gaps,
+		Queued: queued, Active: active}
+	for i := range st.New {
+		st.New[i] = uint64(created[i] - prev.created[i])
+	}
+	if e.cfg.Live {
+		st.Lag = time.Now().UnixNano() - now
+	}
+	*prev = statsMark{TS: now, frames: frames, bytes: bytes, recv: recv, drops: drops, events: events, acks: acks, gaps: gaps,
+		created: created}
 	return event.Event{Kind: event.KindStats, Time: now, Seq: frames<<6 | 62, Stats: st}
 }
 

@@ -116,6 +116,12 @@ type Stats struct {
 	LiveConns   int64  // connections tracked at TS
 	MemMB       uint64 // heap in use, MiB
 	Acks, Gaps  uint64 // TCP acks on established connections, and those that revealed missing data
+	Lag         int64  // wall clock minus network time at TS (live; ns)
+	Queued      uint64 // events waiting in the plugins' queues at TS
+	// By transport, indexed by Transport: connections tracked at TS, and
+	// connections created during the interval.
+	Active [4]int64
+	New    [4]uint64
 }
 
 // Data is raw payload for plugins that analyze their own protocol:

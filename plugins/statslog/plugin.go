@@ -41,13 +41,23 @@ func (p *Plugin) Handle(batch []event.Event) error {
 		w.Count(s.Bytes)
 		w.Count(s.KernelDrops)
 		w.Count(s.KernelRecv)
+		w.Interval(max(s.Lag, 0))
 		w.Count(s.Events)
-		w.Count(uint64(max(s.LiveConns, 0)))
+		w.Count(s.Queued)
+		for _, t := range transports {
+			w.Count(uint64(max(s.Active[t], 0)))
+		}
+		for _, t := range transports {
+			w.Count(s.New[t])
+		}
 		if err := w.End(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// transports are the ones stats.log counts, in its order.
+var transports = [...]event.Transport{event.TransportTCP, event.TransportUDP, event.TransportICMP}
 
 var _ bus.Plugin = (*Plugin)(nil)
