@@ -568,7 +568,8 @@ func metricSources(eng *engine.Engine, lm *live.Merger, plugins []*host.Plugin, 
 				st := p.Stats()
 				oop[p.Name()] = true
 				out = append(out, metrics.Plugin{Name: p.Name(), Delivered: st.Delivered, Dropped: st.Dropped,
-					Pending: st.Pending, Restarts: st.Restarts, Disabled: st.State == "disabled"})
+					Pending: st.Pending, Restarts: st.Restarts, Disabled: st.State == "disabled",
+					SpilledEvents: st.SpilledEvents, SpilledBatches: st.SpilledBatches, SpillEvents: st.SpillEvents, SpillBytes: st.SpillBytes})
 			}
 			dropped, failed, queued := b.Dropped(), b.Failed(), b.Queued()
 			for name, n := range b.Delivered() {

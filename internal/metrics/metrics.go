@@ -28,6 +28,10 @@ type Plugin struct {
 	Delivered, Dropped, Pending uint64
 	Restarts                    int
 	Disabled                    bool
+	// Out-of-process plugins with a spill: events and batches written to
+	// it so far, and what it holds now.
+	SpilledEvents, SpilledBatches, SpillEvents uint64
+	SpillBytes                                 int64
 }
 
 // Sources are the snapshot functions the collector calls on each scrape.
@@ -46,6 +50,8 @@ type collector struct {
 	ifRecv, ifDrop, ifIfDrop, ifReopen, ifDown, ifCut         *prometheus.Desc
 	plDelivered, plDropped, plPending, plRestarts, plDisabled *prometheus.Desc
 	logBytes                                                  *prometheus.Desc
+	plSpilledEvents, plSpilledBatches, plSpillEvents          *prometheus.Desc
+	plSpillBytes                                              *prometheus.Desc
 }
 
 func newCollector(src Sources) *collector {
@@ -53,29 +59,34 @@ func newCollector(src Sources) *collector {
 		return prometheus.NewDesc("weir_"+name, help, labels, nil)
 	}
 	return &collector{
-		src:         src,
-		frames:      d("frames_total", "Frames read from all sources."),
-		filtered:    d("frames_filtered_total", "Frames dropped by the capture filter in user space (files)."),
-		events:      d("events_total", "Events published to the bus."),
-		conns:       d("connections_live", "Connections being tracked."),
-		ifRecv:      d("interface_received_frames_total", "Frames captured on an interface.", "interface"),
-		ifDrop:      d("interface_kernel_dropped_frames_total", "Frames the kernel dropped for lack of ring space.", "interface"),
-		ifIfDrop:    d("interface_driver_dropped_frames_total", "Frames the interface or driver dropped.", "interface"),
-		ifCut:       d("interface_cut_frames_total", "Frames captured shorter than on the wire (snap length).", "interface"),
-		ifReopen:    d("interface_reopens_total", "Times an interface was opened again after it disappeared.", "interface"),
-		ifDown:      d("interface_down", "1 while the interface is down or gone.", "interface"),
-		plDelivered: d("plugin_delivered_events_total", "Events a plugin took.", "plugin"),
-		plDropped:   d("plugin_dropped_events_total", "Events not delivered to a plugin (live overflow, disabled).", "plugin"),
-		plPending:   d("plugin_queue_events", "Events sent or queued to a plugin, not yet acknowledged.", "plugin"),
-		plRestarts:  d("plugin_restarts_total", "Plugin process restarts after failures.", "plugin"),
-		plDisabled:  d("plugin_disabled", "1 when a plugin was disabled after repeated failures.", "plugin"),
-		logBytes:    d("log_bytes_written_total", "Bytes of log records written (before compression).", "plugin"),
+		src:              src,
+		frames:           d("frames_total", "Frames read from all sources."),
+		filtered:         d("frames_filtered_total", "Frames dropped by the capture filter in user space (files)."),
+		events:           d("events_total", "Events published to the bus."),
+		conns:            d("connections_live", "Connections being tracked."),
+		ifRecv:           d("interface_received_frames_total", "Frames captured on an interface.", "interface"),
+		ifDrop:           d("interface_kernel_dropped_frames_total", "Frames the kernel dropped for lack of ring space.", "interface"),
+		ifIfDrop:         d("interface_driver_dropped_frames_total", "Frames the interface or driver dropped.", "interface"),
+		ifCut:            d("interface_cut_frames_total", "Frames captured shorter than on the wire (snap length).", "interface"),
+		ifReopen:         d("interface_reopens_total", "Times an interface was opened again after it disappeared.", "interface"),
+		ifDown:           d("interface_down", "1 while the interface is down or gone.", "interface"),
+		plDelivered:      d("plugin_delivered_events_total", "Events a plugin took.", "plugin"),
+		plDropped:        d("plugin_dropped_events_total", "Events not delivered to a plugin (live overflow, disabled).", "plugin"),
+		plPending:        d("plugin_queue_events", "Events sent, queued or spilled to a plugin, not yet acknowledged.", "plugin"),
+		plSpilledEvents:  d("plugin_spilled_events_total", "Events written to a plugin's spill file because its live queue was full.", "plugin"),
+		plSpilledBatches: d("plugin_spilled_batches_total", "Batches written to a plugin's spill file.", "plugin"),
+		plSpillEvents:    d("plugin_spill_events", "Events in a plugin's spill file now.", "plugin"),
+		plSpillBytes:     d("plugin_spill_bytes", "Bytes in a plugin's spill file now.", "plugin"),
+		plRestarts:       d("plugin_restarts_total", "Plugin process restarts after failures.", "plugin"),
+		plDisabled:       d("plugin_disabled", "1 when a plugin was disabled after repeated failures.", "plugin"),
+		logBytes:         d("log_bytes_written_total", "Bytes of log records written (before compression).", "plugin"),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.frames, c.filtered, c.events, c.conns, c.ifRecv, c.ifDrop, c.ifIfDrop,
-		c.ifReopen, c.ifDown, c.ifCut, c.plDelivered, c.plDropped, c.plPending, c.plRestarts, c.plDisabled, c.logBytes} {
+		c.ifReopen, c.ifDown, c.ifCut, c.plDelivered, c.plDropped, c.plPending, c.plRestarts, c.plDisabled, c.logBytes,
+		c.plSpilledEvents, c.plSpilledBatches, c.plSpillEvents, c.plSpillBytes} {
 		ch <- d
 	}
 }
@@ -125,6 +136,10 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 			gm(c.plPending, float64(p.Pending), p.Name)
 			cm(c.plRestarts, float64(p.Restarts), p.Name)
 			gm(c.plDisabled, b2f(p.Disabled), p.Name)
+			cm(c.plSpilledEvents, float64(p.SpilledEvents), p.Name)
+			cm(c.plSpilledBatches, float64(p.SpilledBatches), p.Name)
+			gm(c.plSpillEvents, float64(p.SpillEvents), p.Name)
+			gm(c.plSpillBytes, float64(p.SpillBytes), p.Name)
 		}
 	}
 }

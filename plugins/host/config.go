@@ -24,6 +24,9 @@ type TOML struct {
 	Window        int           `toml:"window"`
 	LiveQueue     int           `toml:"live_queue"`
 	FlushInterval time.Duration `toml:"flush_interval"`
+	// SpillDir and SpillMaxBytes give live mode a spill (Config.SpillDir).
+	SpillDir      string `toml:"spill_dir"`
+	SpillMaxBytes int64  `toml:"spill_max_bytes"`
 
 	AckTimeout     time.Duration `toml:"ack_timeout"`
 	HealthInterval time.Duration `toml:"health_interval"`
@@ -44,6 +47,7 @@ func (t *TOML) Config(lo logs.Options, live bool) (Config, error) {
 		Name: t.Name, Path: t.Path, Args: t.Args, SHA256: t.SHA256, Options: t.Options,
 		Logs: lo, Live: live,
 		BatchEvents: t.BatchEvents, Window: t.Window, LiveQueue: t.LiveQueue, FlushInterval: t.FlushInterval,
+		SpillDir: t.SpillDir, SpillMaxBytes: t.SpillMaxBytes,
 		AckTimeout: t.AckTimeout, HealthInterval: t.HealthInterval, StartTimeout: t.StartTimeout,
 		MaxRestarts: t.MaxRestarts, RestartWindow: t.RestartWindow, BackoffMin: t.BackoffMin, BackoffMax: t.BackoffMax,
 	}
@@ -62,10 +66,17 @@ func (t *TOML) Config(lo logs.Options, live bool) (Config, error) {
 	case t.Path == "":
 		return c, fmt.Errorf("plugin %s: path (or builtin) is missing", t.Name)
 	}
-	for key, v := range map[string]int{"batch_events": t.BatchEvents, "window": t.Window, "live_queue": t.LiveQueue, "max_restarts": t.MaxRestarts} {
+	for key, v := range map[string]int64{"batch_events": int64(t.BatchEvents), "window": int64(t.Window),
+		"live_queue": int64(t.LiveQueue), "max_restarts": int64(t.MaxRestarts), "spill_max_bytes": t.SpillMaxBytes} {
 		if v < 0 {
 			return c, fmt.Errorf("plugin %s: %s is negative", t.Name, key)
 		}
+	}
+	switch {
+	case t.SpillMaxBytes > 0 && t.SpillDir == "":
+		return c, fmt.Errorf("plugin %s: spill_max_bytes is set without spill_dir", t.Name)
+	case t.SpillMaxBytes > 0 && t.SpillMaxBytes < MinSpillMaxBytes:
+		return c, fmt.Errorf("plugin %s: spill_max_bytes %d is below %d (two batches of the largest size)", t.Name, t.SpillMaxBytes, MinSpillMaxBytes)
 	}
 	return c, nil
 }

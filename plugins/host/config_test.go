@@ -2,6 +2,8 @@ package host
 
 import (
 	_ "embed"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +54,13 @@ func TestSampleConfig(t *testing.T) {
 			t.Errorf("sample.toml: %s = %v, the default is %v", name, pair[0], pair[1])
 		}
 	}
-	if cfg.Options["ports"] == nil || cfg.AckTimeout != 30*time.Second {
+	if cfg.Options["ports"] == nil || cfg.AckTimeout != 30*time.Second || cfg.SpillDir != "" {
 		t.Errorf("decoded %+v", cfg)
+	}
+	// spill_max_bytes needs spill_dir, so the sample shows it commented.
+	m := regexp.MustCompile(`(?m)^# spill_max_bytes = (\d+)$`).FindStringSubmatch(sampleTOML)
+	if m == nil || m[1] != strconv.Itoa(DefaultSpillMaxBytes) {
+		t.Errorf("sample.toml: spill_max_bytes %v, the default is %d", m, DefaultSpillMaxBytes)
 	}
 }
 
@@ -65,13 +72,20 @@ func TestTOMLErrors(t *testing.T) {
 		{TOML{Path: "/x"}, "name is missing"},
 		{TOML{Name: "a"}, "path (or builtin) is missing"},
 		{TOML{Name: "a", Path: "/x", Builtin: "conn"}, "builtin excludes path"},
-		{TOML{Name: "a", Path: "/x", Window: -1}, "window is negative"},
+		{TOML{Name: "a", Path: "/x", Window: -1}, "plugin a: window is negative"},
+		{TOML{Name: "a", Path: "/x", SpillDir: "/s", SpillMaxBytes: -1}, "plugin a: spill_max_bytes is negative"},
+		{TOML{Name: "a", Path: "/x", SpillMaxBytes: 1 << 30}, "plugin a: spill_max_bytes is set without spill_dir"},
+		{TOML{Name: "a", Path: "/x", SpillDir: "/s", SpillMaxBytes: 1000}, "plugin a: spill_max_bytes 1000 is below 2097152"},
 	} {
-		if _, err := tc.t.Config(logs.Options{}, false); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := tc.t.Config(logs.Options{}, true); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.t, err, tc.want)
 		}
 	}
-	c, err := (&TOML{Name: "conn", Builtin: "conn"}).Config(logs.Options{}, true)
+	c, err := (&TOML{Name: "a", Path: "/x", SpillDir: "/s"}).Config(logs.Options{}, true)
+	if err != nil || c.SpillDir != "/s" || c.SpillMaxBytes != 0 {
+		t.Fatalf("spill_dir: %+v, %v", c, err)
+	}
+	c, err = (&TOML{Name: "conn", Builtin: "conn"}).Config(logs.Options{}, true)
 	if err != nil || len(c.Args) != 2 || c.Args[0] != "plugin-serve" || c.Args[1] != "conn" || !c.Live {
 		t.Fatalf("builtin: %+v, %v", c, err)
 	}

@@ -15,8 +15,10 @@
 // In replay mode (the default) Handle blocks while the window is full, so a
 // slow plugin slows the replay down and nothing is lost. In live mode
 // (Config.Live) Handle never blocks: up to Config.LiveQueue more batches
-// wait, and beyond that batches are dropped and counted (Stats.Dropped).
-// Spilling to disk instead of dropping is not implemented yet.
+// wait, and beyond that batches are dropped and counted (Stats.Dropped),
+// unless a spill is configured (Config.SpillDir): then they wait in a file,
+// up to Config.SpillMaxBytes, and reach the plugin in order once it has
+// room again; see spill.go.
 //
 // # Failures
 //
@@ -109,6 +111,20 @@ type Config struct {
 	// mode before batches are dropped (default 32). Memory in flight is
 	// about (Window+LiveQueue) × BatchEvents × 200 bytes: 26 MB by default.
 	LiveQueue int
+	// SpillDir, if set, gives live mode a spill: batches that find the
+	// live queue full are written to a file in this directory
+	// (weir-NAME.spill, created when needed, mode 0600; the directory is
+	// created with mode 0700 if missing) instead of being dropped, and
+	// delivered in order when the plugin catches up. A file of a previous
+	// run found there at launch is removed, not replayed. Replay mode
+	// never spills: it waits.
+	SpillDir string
+	// SpillMaxBytes bounds the spill file (default DefaultSpillMaxBytes,
+	// at least MinSpillMaxBytes); batches beyond it are dropped and
+	// counted. The spill's memory does not grow with it, but reading
+	// batches back may keep up to (Window+LiveQueue) buffers of up to
+	// protocol.MaxBatchBytes besides the encoders'.
+	SpillMaxBytes int64
 	// FlushInterval: a partial batch, and acknowledgements, are pushed out
 	// after this much time without a full batch (default 1s), so that a
 	// quiet live sensor's logs do not lag.
@@ -171,6 +187,16 @@ func (c *Config) applyDefaults() error {
 	if c.LiveQueue <= 0 {
 		c.LiveQueue = DefaultLiveQueue
 	}
+	switch {
+	case c.SpillMaxBytes < 0:
+		return fmt.Errorf("plugin %s: spill_max_bytes %d is negative", c.Name, c.SpillMaxBytes)
+	case c.SpillDir == "" && c.SpillMaxBytes > 0:
+		return fmt.Errorf("plugin %s: spill_max_bytes is set without spill_dir", c.Name)
+	case c.SpillDir != "" && c.SpillMaxBytes == 0:
+		c.SpillMaxBytes = DefaultSpillMaxBytes
+	case c.SpillDir != "" && c.SpillMaxBytes < MinSpillMaxBytes:
+		return fmt.Errorf("plugin %s: spill_max_bytes %d is below %d (two batches of the largest size)", c.Name, c.SpillMaxBytes, MinSpillMaxBytes)
+	}
 	def(&c.FlushInterval, time.Second)
 	def(&c.AckTimeout, 30*time.Second)
 	def(&c.HealthInterval, 5*time.Second)
@@ -220,7 +246,8 @@ type message struct {
 	sync     bool // asks for an acknowledgement at once
 	rotate   bool // asks for the logs to rotate at rotateTS after the events
 	rotateTS int64
-	data     []byte // the encoded message, aliasing enc's buffer
+	data     []byte // the encoded message, aliasing enc's buffer or buf
+	buf      []byte // holds data for a batch read back from the spill
 	sentAt   time.Time
 }
 
@@ -268,6 +295,11 @@ type Plugin struct {
 	stats    Stats
 	acked    uint64 // the last batch acknowledged
 
+	// spill holds, in live mode with Config.SpillDir, the batches sealed
+	// after the queue was full, in sequence order after the queue's: when
+	// it is not empty, every new batch goes there too (spill.go).
+	spill *spill
+
 	// Rotation (rotate.go).
 	rotated   map[uint64][]string // replay: files closed by rotating batch seq, for Rotate to collect
 	rotSeq    uint64              // the last rotating batch
@@ -286,9 +318,17 @@ type Stats struct {
 	State     string // running, restarting, disabled or closed
 	Delivered uint64 // events the plugin acknowledged
 	Dropped   uint64 // events not delivered: live-mode overflow, or after the plugin was disabled
-	Pending   uint64 // events sent or queued, not yet acknowledged
+	Pending   uint64 // events sent, queued or spilled, not yet acknowledged
 	Batches   uint64 // batches sealed
 	Restarts  int    // processes started after a failure
+
+	// Spill (live mode with Config.SpillDir). Delivered + Dropped +
+	// Pending is every event handed over; spilled events are counted
+	// again in Delivered, or in Dropped, once their fate is known.
+	SpilledEvents  uint64 // events written to the spill, in all
+	SpilledBatches uint64 // batches written to the spill, in all
+	SpillEvents    uint64 // events in the spill now
+	SpillBytes     int64  // bytes in the spill file now
 }
 
 // Launch starts the plugin process, negotiates the protocol and configures
@@ -306,6 +346,15 @@ func Launch(cfg Config) (*Plugin, error) {
 		supDone: make(chan struct{}),
 	}
 	p.cond = sync.NewCond(&p.mu)
+	if cfg.SpillDir != "" {
+		path, err := prepareSpill(&p.cfg, p.logger)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Live {
+			p.spill = newSpill(path, cfg.SpillMaxBytes)
+		}
+	}
 	var err error
 	if p.sockDir, err = newSocketDir(cfg.Name); err != nil {
 		return nil, err
@@ -388,6 +437,10 @@ func (p *Plugin) Stats() Stats {
 	s.State = p.state.String()
 	for _, m := range p.queue {
 		s.Pending += uint64(m.events)
+	}
+	if p.spill != nil {
+		s.Pending += p.spill.events
+		s.SpillEvents, s.SpillBytes = p.spill.events, p.spill.bytes
 	}
 	return s
 }
@@ -491,13 +544,20 @@ func (p *Plugin) recycle(m *message) {
 //
 // In live mode a full queue drops the batch; a rotating batch loses its
 // events but keeps its place, one beyond the bound, so that the files
-// still rotate at the right time.
+// still rotate at the right time. With a spill, a batch that finds the
+// queue full, or the spill not empty, goes to the spill instead
+// (sealSpill), so that the batches stay in sequence order.
 func (p *Plugin) seal(sync bool) uint64 {
 	m := p.cur
 	p.cur = nil
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if bound := p.cfg.Window + p.cfg.LiveQueue; p.cfg.Live && len(p.queue) >= bound {
+	bound := p.cfg.Window + p.cfg.LiveQueue
+	if p.spill != nil && (p.spill.count > 0 || len(p.queue) >= bound) &&
+		(p.state == stateRunning || p.state == stateRestarting) {
+		return p.sealSpill(m, sync)
+	}
+	if p.cfg.Live && len(p.queue) >= bound {
 		if m.rotate && len(p.queue) == bound {
 			p.stats.Dropped += uint64(m.events)
 			m.enc.Reset()
@@ -583,7 +643,7 @@ func (p *Plugin) Close(ts int64) error {
 	var err error
 	for {
 		p.mu.Lock()
-		for p.state == stateRestarting || p.state == stateRunning && len(p.queue) > 0 {
+		for p.state == stateRestarting || p.state == stateRunning && (len(p.queue) > 0 || p.spill.len() > 0) {
 			p.cond.Wait()
 		}
 		if p.state != stateRunning {
@@ -617,6 +677,9 @@ func (p *Plugin) Close(ts int64) error {
 		p.stop(pr, false)
 	}
 	p.removeSocketDir()
+	p.mu.Lock()
+	p.dropSpill()
+	p.mu.Unlock()
 	return err
 }
 

@@ -719,6 +719,24 @@ func TestLaunchErrors(t *testing.T) {
 	if _, err := Launch(Config{Path: testPlugin}); err == nil {
 		t.Fatal("no name accepted")
 	}
+	notDir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{SpillDir: filepath.Join(notDir, "spill")}, "plugin x: spill_dir: mkdir"},
+		{Config{SpillDir: t.TempDir(), SpillMaxBytes: -1}, "plugin x: spill_max_bytes -1 is negative"},
+		{Config{SpillDir: t.TempDir(), SpillMaxBytes: 1 << 20}, "plugin x: spill_max_bytes 1048576 is below"},
+		{Config{SpillMaxBytes: 1 << 30}, "plugin x: spill_max_bytes is set without spill_dir"},
+	} {
+		tc.cfg.Name, tc.cfg.Path, tc.cfg.Live, tc.cfg.Logger = "x", testPlugin, true, quietLogger(t)
+		if _, err := Launch(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("spill %q, %d: %v, want %q", tc.cfg.SpillDir, tc.cfg.SpillMaxBytes, err, tc.want)
+		}
+	}
 }
 
 // BenchmarkOutOfProcess measures delivery of conn-sized events to a plugin

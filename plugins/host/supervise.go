@@ -34,17 +34,24 @@ func (p *Plugin) attach(pr *proc, resumeSeq uint64, rots []protocol.Rotation) {
 	p.cond.Broadcast()
 }
 
-// send writes the queued batches to pr's stream, in order.
+// send writes the queued batches to pr's stream, in order. Once it has
+// sent the whole queue, it moves spilled batches into the queue while
+// there is room (unspill).
 func (p *Plugin) send(pr *proc) {
 	defer pr.wg.Done()
 	for {
 		p.mu.Lock()
-		for pr.gen == p.gen && p.sent >= len(p.queue) {
+		for pr.gen == p.gen && p.sent >= len(p.queue) && !p.canUnspill() {
 			p.cond.Wait()
 		}
 		if pr.gen != p.gen {
 			p.mu.Unlock()
 			return
+		}
+		if p.sent >= len(p.queue) {
+			p.unspill()
+			p.mu.Unlock()
+			continue
 		}
 		m := p.queue[p.sent]
 		p.sent++
@@ -267,6 +274,7 @@ func (p *Plugin) disable(err error) {
 		p.recycle(m)
 	}
 	p.queue, p.sent = nil, 0
+	p.dropSpill()
 	p.disabled.Store(true)
 	p.cond.Broadcast()
 	p.mu.Unlock()

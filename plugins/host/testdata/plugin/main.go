@@ -100,6 +100,11 @@ type faults struct {
 	FailOnce string `json:"fail_once"`
 	// SlowBatch: sleep this long in every batch.
 	SlowBatch string `json:"slow_batch"`
+	// StallUntil: from the batch holding event StallAt (or a later one)
+	// on, wait until a file exists at this path (the test's gate) before
+	// handling a batch: a plugin held back, as by a stalled sink.
+	StallUntil string `json:"stall_until"`
+	StallAt    int64  `json:"stall_at"`
 }
 
 func builtin(name string, opts ...sdk.Option) {
@@ -140,8 +145,9 @@ func builtin(name string, opts ...sdk.Option) {
 // the LogWriters method (host.LogWriterer) if the plugin lacks it.
 type faulty struct {
 	bus.Plugin
-	f    faults
-	slow time.Duration
+	f        faults
+	slow     time.Duration
+	released bool // the stall's gate was open
 }
 
 func (p *faulty) Handle(batch []event.Event) error {
@@ -157,6 +163,15 @@ func (p *faulty) Handle(batch []event.Event) error {
 	}
 	if p.slow > 0 {
 		time.Sleep(p.slow)
+	}
+	if p.f.StallUntil != "" && !p.released && len(batch) > 0 && int64(batch[len(batch)-1].Seq) >= p.f.StallAt {
+		for {
+			if _, err := os.Stat(p.f.StallUntil); err == nil {
+				break
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		p.released = true
 	}
 	return p.Plugin.Handle(batch)
 }
