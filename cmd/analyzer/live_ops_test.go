@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,34 +42,16 @@ func init() {
 	})
 }
 
-// syncBuf is a bytes buffer a process can write to while a test reads.
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // opsSensor is a sensor process started in a namespace.
 type opsSensor struct {
 	cmd    *exec.Cmd
-	stderr *syncBuf
+	stderr *livetest.Output
 }
 
 func startOpsSensor(t *testing.T, ns string, args ...string) *opsSensor {
 	t.Helper()
 	bin := buildAnalyzer(t)
-	s := &opsSensor{stderr: &syncBuf{}}
+	s := &opsSensor{stderr: &livetest.Output{}}
 	s.cmd = exec.Command("ip", append([]string{"netns", "exec", ns, bin}, args...)...)
 	s.cmd.Stderr = s.stderr
 	if err := s.cmd.Start(); err != nil {

@@ -53,12 +53,15 @@ func newSocketDir(name string) (string, error) {
 }
 
 // socketDirName returns name as the part of a directory name: at most 24
-// bytes of letters, digits, '.', '_' and '-'; anything else (a path
-// separator, a '*' that os.MkdirTemp would take for its pattern) becomes
-// '_'.
-func socketDirName(name string) string {
+// bytes (see safeName).
+func socketDirName(name string) string { return safeName(name, 24) }
+
+// safeName returns name as part of a file name: at most max bytes of
+// letters, digits, '.', '_' and '-'; anything else (a path separator, a '*'
+// that os.MkdirTemp would take for its pattern) becomes '_'.
+func safeName(name string, max int) string {
 	var b strings.Builder
-	for i := 0; i < len(name) && b.Len() < 24; i++ {
+	for i := 0; i < len(name) && b.Len() < max; i++ {
 		c := name[i]
 		switch {
 		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
@@ -122,17 +121,7 @@ type spillRecord struct {
 // '-' (with a hash of the name if that changed it, so that two instance
 // names never share a file).
 func spillFileName(name string) string {
-	var b strings.Builder
-	for i := 0; i < len(name) && b.Len() < 64; i++ {
-		c := name[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '.', c == '_', c == '-':
-			b.WriteByte(c)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	s := b.String()
+	s := safeName(name, 64)
 	if s != name {
 		sum := sha256.Sum256([]byte(name))
 		s += "-" + hex.EncodeToString(sum[:4])

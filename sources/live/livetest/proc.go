@@ -19,7 +19,7 @@ type Proc struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan string   // stdout, line by line; closed at EOF
-	stderr *lockedBuffer // what it said on stderr
+	stderr *Output       // what it said on stderr
 	done   chan struct{} // closed once it exited and exit is set
 	exit   error
 }
@@ -38,7 +38,7 @@ func StartHelper(t testing.TB, ns, name string, args ...string) *Proc {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	// Without the race detector's one-second pause at exit.
 	cmd.Env = append(os.Environ(), helperEnv+"="+name, "GORACE=atexit_sleep_ms=0")
-	p := &Proc{name: name, cmd: cmd, lines: make(chan string, 1024), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &Proc{name: name, cmd: cmd, lines: make(chan string, 1024), stderr: &Output{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -129,13 +129,16 @@ func (p *Proc) Wait(t testing.TB, d time.Duration) []string {
 	return rest
 }
 
-// lockedBuffer collects a process's stderr while tests may read it.
-type lockedBuffer struct {
+// Output collects what a process writes (its stderr) while a test reads
+// it, from any goroutine; it keeps the first 64 KiB, enough to say what
+// went wrong.
+type Output struct {
 	mu sync.Mutex
 	b  strings.Builder
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+// Write implements io.Writer.
+func (b *Output) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.b.Len() < 1<<16 { // enough to say what went wrong; bounded
@@ -144,7 +147,8 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (b *lockedBuffer) String() string {
+// String returns what was written.
+func (b *Output) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
