@@ -5,6 +5,8 @@
 package logplugin
 
 import (
+	"sync/atomic"
+
 	"github.com/weirnet/weir/logs"
 	"github.com/weirnet/weir/logs/schema"
 )
@@ -14,6 +16,8 @@ import (
 type Lazy struct {
 	Opts logs.Options
 	W    *logs.Writer // nil until the first record
+
+	pub atomic.Pointer[logs.Writer] // W, for LogBytes on other goroutines
 }
 
 // Rotate closes the current file at network time ts (with its #close
@@ -51,6 +55,7 @@ func (l *Lazy) WriterFor(s *schema.Log, ts int64) (*logs.Writer, error) {
 			return nil, err
 		}
 		l.W = w
+		l.pub.Store(w)
 	}
 	return l.W, nil
 }
@@ -84,7 +89,7 @@ func (l *Lazy) LogWriters() []*logs.Writer {
 // LogBytes returns the record bytes in the current file and written in
 // all; safe from any goroutine.
 func (l *Lazy) LogBytes() (file, total int64) {
-	if w := l.W; w != nil {
+	if w := l.pub.Load(); w != nil {
 		return w.Written()
 	}
 	return 0, 0
