@@ -81,8 +81,9 @@ type Source struct {
 	format format
 	pcap   pcapState
 	ng     ngState
-	pkts   int64 // frames returned so far
-	err    error // final result once the source is finished
+	pkts   int64       // frames returned so far
+	err    error       // final result once the source is finished
+	pre    *prefetcher // reading ahead (Open's files); nil in tests
 }
 
 // Open opens a capture file and reads its file header (pcap) or first
@@ -102,7 +103,9 @@ func Open(path string) (sources.Source, error) {
 			size = fi.Size()
 		}
 	}
-	s, err := newSource(path, f, size, windowSize)
+	// Read ahead from regular files only: a read from a pipe may block,
+	// and Close waits for the read-ahead to stop.
+	s, err := newSource(path, f, size, windowSize, size >= 0)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -114,7 +117,7 @@ func Open(path string) (sources.Source, error) {
 // newSource reads a capture from r with a read buffer of window bytes. It
 // is Open without the file system, for tests and fuzzing, which use small
 // windows to be quick and to make the buffer slide and grow often.
-func newSource(name string, r io.Reader, size int64, window int) (*Source, error) {
+func newSource(name string, r io.Reader, size int64, window int, readAhead bool) (*Source, error) {
 	s := &Source{name: name, size: size, raw: &countingReader{r: r}}
 	br := bufio.NewReaderSize(s.raw, min(rawBufSize, window))
 	head, _ := br.Peek(4) // a short or failing read shows as a short head
@@ -133,6 +136,10 @@ func newSource(name string, r io.Reader, size int64, window int) (*Source, error
 			return nil, fmt.Errorf("open %s: %w", name, prefixErr("zstd", err))
 		}
 		s.decomp, inner, wrapped = d, d, "zstd"
+	}
+	if readAhead {
+		s.pre = newPrefetcher(inner, readAheads)
+		inner = s.pre
 	}
 	s.w = newWindow(inner, window)
 	err := s.readFileHeader(wrapped)
@@ -231,6 +238,10 @@ func (s *Source) Packets() int64 { return s.pkts }
 func (s *Source) Close() error {
 	if s.err == nil || s.err == io.EOF {
 		s.err = fmt.Errorf("read %s: %w", s.name, os.ErrClosed)
+	}
+	if s.pre != nil {
+		s.pre.Close() // before the decompressor goes back to its pool
+		s.pre = nil
 	}
 	if s.decomp != nil {
 		s.decomp.release()

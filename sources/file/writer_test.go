@@ -228,15 +228,16 @@ func readAll(src sources.Source) ([]frame, error) {
 	}
 }
 
-// openBytes is Open for a capture held in memory.
+// openBytes is Open for a capture held in memory, reading ahead as Open
+// does.
 func openBytes(name string, b []byte) (*Source, error) {
-	return newSource(name, bytes.NewReader(b), int64(len(b)), windowSize)
+	return newSource(name, bytes.NewReader(b), int64(len(b)), windowSize, true)
 }
 
 // openSmall is openBytes with a small read buffer, which slides and grows
 // far more often than the real one.
 func openSmall(name string, b []byte) (*Source, error) {
-	return newSource(name, bytes.NewReader(b), int64(len(b)), 64)
+	return newSource(name, bytes.NewReader(b), int64(len(b)), 64, false)
 }
 
 func writeFile(t testing.TB, name string, b []byte) string {
