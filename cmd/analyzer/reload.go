@@ -34,8 +34,9 @@ type reloader struct {
 // or validate changes nothing.
 func (r *reloader) reload() {
 	cfg, err := loadConfig(r.o)
+	var ec engine.Config
 	if err == nil {
-		_, err = engineConfig(cfg) // what only building it checks (local_nets, analyzer tables)
+		ec, err = engineConfig(cfg) // checks what only building it checks (local_nets, analyzer tables)
 	}
 	if err != nil {
 		fmt.Fprintf(r.stderr, "analyzer: reload: %v; the running configuration stays\n", err)
@@ -73,9 +74,7 @@ func (r *reloader) reload() {
 
 	r.eng.SetRotation(int64(run.Output.RotateInterval.Duration), run.Output.RotateSize)
 	r.post.Store(&run.Output.PostRotate)
-	if ec, err := engineConfig(run); err == nil { // it built above with these values
-		r.eng.SetConnSettings(ec.Conn.Settings())
-	}
+	r.eng.SetConnSettings(ec.Conn.Settings()) // the reloadable [conn] keys are cfg's in run too
 
 	msg := "analyzer: reload: logs reopened"
 	if len(applied) > 0 {

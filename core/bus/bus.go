@@ -58,8 +58,8 @@ type Bus struct {
 	// sensor): every plugin that does not queue by itself (SelfQueuer) is
 	// driven by its own goroutine through a queue of at most Queue events.
 	// Deliver, Flush, Rotate and RotateLarger return at once; a batch that
-	// does not fit is dropped for that plugin and counted (Dropped,
-	// Lagged); Close drains every queue. Set it before Open. A queued
+	// does not fit is dropped for that plugin and counted (Dropped); Close
+	// drains every queue. Set it before Open. A queued
 	// plugin's errors are isolated as with Isolate: there is no caller
 	// left to return them to.
 	Queue int
@@ -88,7 +88,6 @@ type sub struct {
 	buf     []event.Event
 	n       atomic.Uint64 // events delivered, readable from any goroutine
 	dropped atomic.Uint64 // events not delivered: the plugin failed, or its queue was full
-	lagged  atomic.Uint64 // of those, events dropped because the queue was full
 	failed  atomic.Bool
 	q       *queue // nil: called synchronously
 }
@@ -175,7 +174,6 @@ func (b *Bus) Deliver(batch []event.Event) error {
 		if s.q != nil {
 			if !s.q.put(item{op: opBatch, batch: s.buf}) {
 				s.dropped.Add(uint64(len(s.buf)))
-				s.lagged.Add(uint64(len(s.buf)))
 			}
 			continue
 		}
@@ -343,7 +341,6 @@ func (b *Bus) Close(ts int64) error {
 			default:
 				n := s.q.len()
 				s.dropped.Add(uint64(n))
-				s.lagged.Add(uint64(n))
 				err = fmt.Errorf("output stuck for %v: %d queued events lost, log not closed", b.DrainTimeout, n)
 			}
 		} else {

@@ -317,7 +317,7 @@ func (s *appSink) Confirm(service string) {
 
 func (s *appSink) Violation(service, reason string) {
 	a := (*app)(s)
-	if lim := a.t.cfg.IgnoreViolationsAfter; lim > 0 && a.c.bytes() > lim {
+	if o, r := a.c.sizes(); a.t.cfg.IgnoreViolationsAfter > 0 && o+r > a.t.cfg.IgnoreViolationsAfter {
 		a.t.stats.ViolationsIgnored++
 		return
 	}
@@ -388,17 +388,16 @@ func (s *appSink) ExpireIdle(service string, every, idle int64) {
 
 // expire is an analyzer's idle expiry timer firing at now: the
 // connection is removed if it has been idle long enough, else the check
-// is made again an interval later. It reports whether it removed it.
-func (a *app) expire(gen uint32, now int64) bool {
+// is made again an interval later.
+func (a *app) expire(gen uint32, now int64) {
 	if gen != a.expGen || !a.running(a.expBy) {
-		return false // replaced, or its session is gone
+		return // replaced, or its session is gone
 	}
 	if now-a.c.last >= a.expIn {
 		a.t.remove(a.c, now)
-		return true
+		return
 	}
 	a.t.pushTimer(a.c, timerAppExpire, a.expGen, now+a.expEvery)
-	return false
 }
 
 // running reports whether the named session is attached and alive.

@@ -136,13 +136,14 @@ func relativeSeq(e *endpoint, cur, last, wraps uint32) (rel uint64, underflow bo
 
 // size is the number of payload bytes the endpoint sent, from sequence
 // numbers (Zeek's TCP_Endpoint::Size).
-// bytes is what both endpoints sent so far, as conn.log would count it
-// now (Zeek's c$orig$size + c$resp$size).
-func (c *Conn) bytes() uint64 {
+// sizes are the payload bytes each endpoint sent so far, as conn.log
+// counts them (Zeek's c$orig$size and c$resp$size): from sequence numbers
+// for TCP, summed payloads otherwise.
+func (c *Conn) sizes() (orig, resp uint64) {
 	if c.transport == event.TransportTCP {
-		return c.orig.size2(c) + c.resp.size2(c)
+		return c.orig.size2(c), c.resp.size2(c)
 	}
-	return uint64(max(c.orig.size, 0) + max(c.resp.size, 0))
+	return uint64(max(c.orig.size, 0)), uint64(max(c.resp.size, 0))
 }
 
 func (e *endpoint) size2(c *Conn) uint64 {

@@ -47,9 +47,9 @@ type Tracker struct {
 
 	analyzers []analyzer.Analyzer
 	lim       limits
-	live      atomic.Int64 // live connections, readable from other goroutines (metrics)
 	// By transport (event.Transport: unknown, TCP, UDP, ICMP), readable
-	// from other goroutines: live connections, and connections created.
+	// from other goroutines (metrics, stats): live connections, and
+	// connections created.
 	liveBy, createdBy [4]atomic.Int64
 	acks              atomic.Uint64
 	gaps              atomic.Uint64
@@ -107,7 +107,13 @@ func (t *Tracker) AckGaps() (acks, gaps uint64) { return t.acks.Load(), t.gaps.L
 
 // LiveConns is the number of live connections; unlike the rest of the
 // tracker it may be read from any goroutine.
-func (t *Tracker) LiveConns() int64 { return t.live.Load() }
+func (t *Tracker) LiveConns() int64 {
+	var n int64
+	for i := range t.liveBy {
+		n += t.liveBy[i].Load()
+	}
+	return n
+}
 
 // ConnCounts returns, per transport (indexed by event.Transport), the live
 // connections and those created so far; safe from any goroutine.
@@ -260,7 +266,6 @@ func (t *Tracker) newConn(key *flow.Key, p *decode.Packet, srcIsB bool, sp, dp u
 	c.uid = t.uids.UID(key, p.TS, c.serial)
 
 	t.conns[*key] = c
-	t.live.Add(1)
 	t.liveBy[c.transport&3].Add(1)
 	t.createdBy[c.transport&3].Add(1)
 	t.lruPush(c)
@@ -431,7 +436,6 @@ func (t *Tracker) remove(c *Conn, now int64) {
 	c.resp.rs.clear(&t.lim)
 	t.emit(c, event.KindConnEnd, now, rec)
 	delete(t.conns, c.key)
-	t.live.Add(-1)
 	t.liveBy[c.transport&3].Add(-1)
 	t.lruUnlink(c)
 	c.live = false
@@ -467,14 +471,7 @@ func (t *Tracker) summary(c *Conn) *event.Conn {
 		VLAN:        c.vlan,
 		InnerVLAN:   c.inner,
 	}
-	switch c.transport {
-	case event.TransportTCP:
-		r.OrigBytes = c.orig.size2(c)
-		r.RespBytes = c.resp.size2(c)
-	default:
-		r.OrigBytes = uint64(max(c.orig.size, 0))
-		r.RespBytes = uint64(max(c.resp.size, 0))
-	}
+	r.OrigBytes, r.RespBytes = c.sizes()
 	if t.cfg.LocalNets.Len() > 0 {
 		r.LocalOrig = tri(t.cfg.LocalNets.Contains(oa))
 		r.LocalResp = tri(t.cfg.LocalNets.Contains(ra))

@@ -567,13 +567,11 @@ func (e *Engine) statsEvent(now int64, prev *statsMark, frames, bytes uint64) ev
 		recv, drops = e.cfg.CaptureStats()
 	}
 	var acks, gaps uint64
-	var live int64
 	var active, created [4]int64
 	if tp := e.trackers.Load(); tp != nil {
 		for _, t := range *tp {
 			a, g := t.AckGaps()
 			acks, gaps = acks+a, gaps+g
-			live += t.LiveConns()
 			l, c := t.ConnCounts()
 			for i := range active {
 				active[i], created[i] = active[i]+l[i], created[i]+c[i]
@@ -589,7 +587,7 @@ func (e *Engine) statsEvent(now int64, prev *statsMark, frames, bytes uint64) ev
 	events := e.events.Load()
 	st := &event.Stats{TS: now, Delta: now - prev.TS, Pkts: frames - prev.frames, Bytes: bytes - prev.bytes,
 		KernelRecv: recv - prev.recv, KernelDrops: drops - prev.drops, Events: events - prev.events,
-		LiveConns: live, MemMB: ms.HeapInuse >> 20, Acks: acks - prev.acks, Gaps: gaps - prev.gaps,
+		MemMB: ms.HeapInuse >> 20, Acks: acks - prev.acks, Gaps: gaps - prev.gaps,
 		Queued: queued, Active: active}
 	for i := range st.New {
 		st.New[i] = uint64(created[i] - prev.created[i])

@@ -113,7 +113,6 @@ type Stats struct {
 	KernelRecv  uint64 // frames the capture sources received (live)
 	KernelDrops uint64 // frames the kernel dropped (live)
 	Events      uint64 // events published
-	LiveConns   int64  // connections tracked at TS
 	MemMB       uint64 // heap in use, MiB
 	Acks, Gaps  uint64 // TCP acks on established connections, and those that revealed missing data
 	Lag         int64  // wall clock minus network time at TS (live; ns)

@@ -71,7 +71,6 @@ type Source struct {
 // program is a compiled filter: what the kernel runs and, for tagged
 // frames, what Next runs.
 type program struct {
-	expr   string
 	prog   []unix.SockFilter
 	filter *sbpf.Filter
 }
@@ -82,7 +81,7 @@ func (s *Source) compile(cfg *Config) (*program, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &program{expr: cfg.Filter, filter: uf, prog: make([]unix.SockFilter, len(raw))}
+	p := &program{filter: uf, prog: make([]unix.SockFilter, len(raw))}
 	for i, r := range raw {
 		p.prog[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
 	}

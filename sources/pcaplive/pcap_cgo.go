@@ -9,6 +9,17 @@ package pcaplive
 #include <string.h>
 #include <pcap.h>
 
+// weir_setfilter replaces the filter of an active handle ("" passes
+// everything); -1 with pcap_geterr's message on failure.
+static int weir_setfilter(pcap_t *p, const char *filter) {
+	struct bpf_program prog;
+	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
+		return -1;
+	int rc = pcap_setfilter(p, &prog);
+	pcap_freecode(&prog);
+	return rc;
+}
+
 // weir_open creates and activates a handle; on failure it returns NULL with
 // the message in errbuf and the step that failed in *step (0 create,
 // 1 activate, 2 filter, 3 non-blocking).
@@ -39,16 +50,11 @@ static pcap_t *weir_open(const char *dev, int snaplen, int promisc, int bufsize,
 		pcap_close(p);
 		return NULL;
 	}
-	if (filter != NULL && filter[0] != 0) {
-		struct bpf_program prog;
-		if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-				pcap_setfilter(p, &prog) != 0) {
-			*step = 2;
-			snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(p));
-			pcap_close(p);
-			return NULL;
-		}
-		pcap_freecode(&prog);
+	if (filter != NULL && filter[0] != 0 && weir_setfilter(p, filter) != 0) {
+		*step = 2;
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", pcap_geterr(p));
+		pcap_close(p);
+		return NULL;
 	}
 	if (pcap_setnonblock(p, 1, errbuf) != 0) {
 		*step = 3;
@@ -56,17 +62,6 @@ static pcap_t *weir_open(const char *dev, int snaplen, int promisc, int bufsize,
 		return NULL;
 	}
 	return p;
-}
-
-// weir_setfilter replaces the filter of an active handle ("" passes
-// everything); -1 with pcap_geterr's message on failure.
-static int weir_setfilter(pcap_t *p, const char *filter) {
-	struct bpf_program prog;
-	if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0)
-		return -1;
-	int rc = pcap_setfilter(p, &prog);
-	pcap_freecode(&prog);
-	return rc;
 }
 
 // weir_next is pcap_next_ex with the results written to out: caplen,
