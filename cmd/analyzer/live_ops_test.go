@@ -6,8 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -239,12 +237,11 @@ func TestLiveStuckLogNeverBlocksCapture(t *testing.T) {
 		"--metrics", "127.0.0.1:19913", "--stats-interval", "200ms")
 	metric := func(name string) int {
 		m := livetest.MustIn(t, p.NsA, "curl", "-sS", "http://127.0.0.1:19913/metrics")
-		v := regexp.MustCompile(`(?m)^weir_` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(m)
-		if v == nil {
+		v := metricValue(m, "weir_"+name)
+		if v < 0 {
 			t.Fatalf("no metric %s:\n%s", name, m)
 		}
-		f, _ := strconv.ParseFloat(v[1], 64)
-		return int(f)
+		return int(v)
 	}
 
 	// 3000 one-datagram flows end a second later: ~450 KB of conn
@@ -290,24 +287,17 @@ func TestLiveStuckLogNeverBlocksCapture(t *testing.T) {
 }
 
 // maxField is the largest value of a numeric field over a TSV log's
-// records, found by its #fields header.
+// records.
 func maxField(t *testing.T, log []byte, name string) float64 {
 	t.Helper()
-	col := -1
-	for _, l := range strings.Split(string(log), "\n") {
-		if f, ok := strings.CutPrefix(l, "#fields\t"); ok {
-			col = slices.Index(strings.Split(f, "\t"), name)
-		}
-	}
-	if col < 0 {
-		t.Fatalf("no field %s in the log's header", name)
-	}
 	best := 0.0
-	for _, l := range dataLines(log) {
-		if f := strings.Split(l, "\t"); col < len(f) {
-			if v, err := strconv.ParseFloat(f[col], 64); err == nil && v > best {
-				best = v
-			}
+	for _, r := range logRecords(t, name, log) {
+		s, ok := r[name]
+		if !ok {
+			t.Fatalf("no field %s in the log's header", name)
+		}
+		if v, err := strconv.ParseFloat(s, 64); err == nil && v > best {
+			best = v
 		}
 	}
 	return best
